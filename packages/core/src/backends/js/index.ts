@@ -1,0 +1,22 @@
+import type { Backend, BackendProvider } from '../backend.js';
+import { kmeansAssign, kmeansUpdate } from './kmeans.js';
+import { gather, nearestCode, residualNearestCode } from './nearest.js';
+import { fsqDecode, fsqEncode, lfqDecode, lfqEncode } from './scalar.js';
+
+/** Plain TypeScript kernels: always available, and the oracle the other backends are tested against. */
+export const jsBackend: Backend = {
+  name: 'js',
+  kernels: {
+    nearestCode,
+    residualNearestCode,
+    fsqEncode,
+    fsqDecode,
+    lfqEncode,
+    lfqDecode,
+    gather,
+    kmeansAssign,
+    kmeansUpdate,
+  },
+};
+
+export const jsProvider: BackendProvider = { name: 'js', priority: 0, load: async () => jsBackend };

@@ -1,0 +1,94 @@
+import { MmtokError } from '../errors.js';
+import type { Backend, BackendProvider } from './backend.js';
+import type { Kernel, OpInput, OpName, OpOutput } from './ops.js';
+
+export interface BackendStatus {
+  name: string;
+  priority: number;
+  available: boolean;
+  reason?: string;
+}
+
+type LoadState = { backend: Backend } | { error: string };
+
+/** Backends by name, loaded lazily; picks the best one that has a kernel for an op. */
+export class BackendRegistry {
+  private readonly providers = new Map<string, BackendProvider>();
+  private readonly loads = new Map<string, Promise<LoadState>>();
+
+  register(provider: BackendProvider): this {
+    this.providers.set(provider.name, provider);
+    this.loads.delete(provider.name);
+    return this;
+  }
+
+  names(): string[] {
+    return [...this.providers.values()].sort((a, b) => b.priority - a.priority).map((p) => p.name);
+  }
+
+  private load(name: string): Promise<LoadState> {
+    let state = this.loads.get(name);
+    if (!state) {
+      const provider = this.providers.get(name);
+      if (!provider) return Promise.resolve({ error: 'not registered' });
+      state = provider.load().then(
+        (backend) => ({ backend }),
+        (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
+      );
+      this.loads.set(name, state);
+    }
+    return state;
+  }
+
+  /** Every registered backend with whether it loads here and, if not, why. */
+  async status(): Promise<BackendStatus[]> {
+    return Promise.all(
+      this.names().map(async (name) => {
+        const state = await this.load(name);
+        const priority = this.providers.get(name)?.priority ?? 0;
+        return 'error' in state
+          ? { name, priority, available: false, reason: state.error }
+          : { name, priority, available: true };
+      }),
+    );
+  }
+
+  /** The kernel for `op` on the named backend, or on the best available one. */
+  async kernel<Op extends OpName>(op: Op, backend?: string): Promise<{ backend: string; kernel: Kernel<Op> }> {
+    const candidates = backend ? [backend] : this.names();
+    const reasons: string[] = [];
+    for (const name of candidates) {
+      if (!this.providers.has(name)) {
+        reasons.push(`[${name}] unknown backend`);
+        continue;
+      }
+      const state = await this.load(name);
+      if ('error' in state) {
+        reasons.push(`[${name}] ${state.error}`);
+        continue;
+      }
+      const kernel = state.backend.kernels[op] as Kernel<Op> | undefined;
+      if (kernel) return { backend: name, kernel };
+      reasons.push(`[${name}] has no ${op} kernel`);
+    }
+    const known = this.names().join(', ');
+    throw new MmtokError(
+      'MMTOK_BACKEND',
+      `no available backend for ${op}${backend ? ` on '${backend}'` : ''}: ${reasons.join('; ')} (registered: ${known})`,
+      { op, backend, reasons },
+    );
+  }
+
+  async run<Op extends OpName>(op: Op, input: OpInput<Op>, backend?: string): Promise<OpOutput<Op>> {
+    const { kernel } = await this.kernel(op, backend);
+    return kernel(input);
+  }
+
+  async dispose(): Promise<void> {
+    for (const state of this.loads.values()) {
+      const s = await state;
+      if ('backend' in s) await s.backend.dispose?.();
+    }
+    this.loads.clear();
+  }
+}

@@ -1,0 +1,149 @@
+import type { BackendRegistry } from '../backends/registry.js';
+import type { QuantizerConfig } from '../config.js';
+import { MmtokError } from '../errors.js';
+import { indexArray, type Matrix, matrix, type NdArray, toIndices, toMatrix } from '../tensor.js';
+
+export interface RunOptions {
+  /** Backend to run on ('js', 'ort', 'webgpu'); the best available one when omitted. */
+  backend?: string;
+}
+
+export interface DecodeOptions extends RunOptions {
+  /** Use only the first `levels` residual levels (bitrate selection). */
+  levels?: number;
+}
+
+export interface QuantizerContext {
+  registry: BackendRegistry;
+  backend?: string;
+}
+
+/** Raw results of a quantizer on validated rows. */
+export interface Encoded {
+  indices: Int32Array;
+  /** The quantized rows, when computing them came for free. */
+  codes?: Float32Array;
+}
+
+/** encode(x[N, dim]) → indices [N] or [N, numQuantizers]; decode(indices) → codes [N, dim]. */
+export interface Quantizer<C extends QuantizerConfig = QuantizerConfig> {
+  readonly config: C;
+  readonly dim: number;
+  readonly codebookSize: number;
+  readonly numQuantizers: number;
+  encode(x: unknown, options?: RunOptions): Promise<NdArray<Int32Array>>;
+  decode(indices: unknown, options?: DecodeOptions): Promise<NdArray<Float32Array>>;
+  quantize(x: unknown, options?: RunOptions): Promise<{ codes: NdArray<Float32Array>; indices: NdArray<Int32Array> }>;
+  /** Explicit codebooks, one [codebookSize, dim] array per level (implicit ones for FSQ/LFQ). */
+  codebooks(): Float32Array[];
+}
+
+/** Shared validation and shaping; subclasses work on flat rows. */
+export abstract class BaseQuantizer<C extends QuantizerConfig> implements Quantizer<C> {
+  abstract readonly dim: number;
+  abstract readonly codebookSize: number;
+  abstract readonly numQuantizers: number;
+
+  constructor(
+    readonly config: C,
+    protected readonly context: QuantizerContext,
+  ) {}
+
+  protected backend(options?: RunOptions): string | undefined {
+    return options?.backend ?? this.context.backend;
+  }
+
+  protected abstract encodeRows(x: Matrix, backend: string | undefined): Promise<Encoded>;
+  /** `indices` is [rows, levels] row-major, levels ≤ numQuantizers, -1 meaning a dropped level. */
+  protected abstract decodeRows(
+    indices: Int32Array,
+    rows: number,
+    levels: number,
+    backend: string | undefined,
+  ): Promise<Float32Array>;
+  abstract codebooks(): Float32Array[];
+
+  /** Encodes rows that are already validated (used by grouped quantizers and trainers). */
+  encodeFlat(x: Matrix, backend?: string): Promise<Encoded> {
+    return this.encodeRows(x, backend);
+  }
+
+  decodeFlat(indices: Int32Array, rows: number, levels: number, backend?: string): Promise<Float32Array> {
+    return this.decodeRows(indices, rows, levels, backend);
+  }
+
+  async encode(x: unknown, options?: RunOptions): Promise<NdArray<Int32Array>> {
+    const m = toMatrix(x, this.dim);
+    const { indices } = await this.encodeRows(m, this.backend(options));
+    return indexArray(indices, m.rows, this.numQuantizers);
+  }
+
+  async quantize(x: unknown, options?: RunOptions) {
+    const m = toMatrix(x, this.dim);
+    const backend = this.backend(options);
+    const { indices, codes } = await this.encodeRows(m, backend);
+    const out = codes ?? (await this.decodeRows(indices, m.rows, this.numQuantizers, backend));
+    return { codes: matrix(out, m.rows, this.dim), indices: indexArray(indices, m.rows, this.numQuantizers) };
+  }
+
+  async decode(indices: unknown, options?: DecodeOptions): Promise<NdArray<Float32Array>> {
+    const multi = this.numQuantizers > 1;
+    const idx = toIndices(indices, this.numQuantizers, this.codebookSize, { allowDropped: multi, minLevels: 1 });
+    let { data, levels } = idx;
+    if (options?.levels !== undefined && options.levels < levels) {
+      data = truncateLevels(data, idx.rows, levels, options.levels);
+      levels = options.levels;
+    }
+    const out = await this.decodeRows(data, idx.rows, levels, this.backend(options));
+    return matrix(out, idx.rows, this.dim);
+  }
+}
+
+function truncateLevels(data: Int32Array, rows: number, levels: number, keep: number): Int32Array {
+  const out = new Int32Array(rows * keep);
+  for (let r = 0; r < rows; r++) out.set(data.subarray(r * levels, r * levels + keep), r * keep);
+  return out;
+}
+
+/** Column `l` of a [rows, levels] index matrix. */
+export function levelColumn(indices: Int32Array, rows: number, levels: number, l: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = indices[r * levels + l];
+  return out;
+}
+
+/** Adds `scale * codes` of one level into `out`, skipping rows whose index is -1 (dropped). */
+export function accumulateLevel(
+  out: Float32Array,
+  codes: Float32Array,
+  column: Int32Array,
+  dim: number,
+  scale: Float32Array | number = 1,
+): void {
+  for (let r = 0; r < column.length; r++) {
+    if (column[r] < 0) continue;
+    for (let j = 0; j < dim; j++) {
+      const s = typeof scale === 'number' ? scale : scale[j];
+      out[r * dim + j] = Math.fround(out[r * dim + j] + Math.fround(codes[r * dim + j] * s));
+    }
+  }
+}
+
+/** Dropped (-1) entries replaced by 0 so kernels see valid indices; accumulateLevel skips them. */
+export function clampDropped(column: Int32Array): Int32Array {
+  return column.map((v) => (v < 0 ? 0 : v));
+}
+
+/** Implicit codebooks larger than this are not materialized. */
+export const MAX_IMPLICIT_CODEBOOK = 1 << 20;
+
+/** 0..size-1, for materializing an implicit codebook. */
+export function allIndices(size: number): Int32Array {
+  if (size > MAX_IMPLICIT_CODEBOOK) {
+    throw new MmtokError(
+      'MMTOK_CONFIG',
+      `the implicit codebook has ${size} codes, more than ${MAX_IMPLICIT_CODEBOOK} can be listed`,
+    );
+  }
+  return Int32Array.from({ length: size }, (_, i) => i);
+}
