@@ -14,6 +14,15 @@ export { BackendRegistry, type BackendStatus } from './backends/registry.js';
 export * from './config.js';
 export { type AnyQuantizer, type CreateOptions, createQuantizer, groupedConfig } from './create.js';
 export { isMmtokError, MmtokError, type MmtokErrorCode } from './errors.js';
+export {
+  CODEBOOK_FORMAT,
+  CODEBOOK_FORMAT_VERSION,
+  type DeserializeOptions,
+  deserializeQuantizer,
+  serializeQuantizer,
+  trainedConfig,
+} from './io/codebook-file.js';
+export { decodeSafetensors, encodeSafetensors, type StoredTensor } from './io/safetensors.js';
 export { FiniteScalarQuantizer } from './quantizers/fsq.js';
 export { GroupedQuantizer } from './quantizers/grouped.js';
 export { LookupFreeQuantizer } from './quantizers/lfq.js';

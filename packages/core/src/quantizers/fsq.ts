@@ -1,6 +1,6 @@
-import { fsqDecode } from '../backends/js/scalar.js';
+import { fsqBasis, fsqDecode } from '../backends/js/scalar.js';
 import type { FsqConfig } from '../config.js';
-import type { Matrix } from '../tensor.js';
+import { type Matrix, toMatrix } from '../tensor.js';
 import { allIndices, BaseQuantizer, type Encoded, type QuantizerContext } from './quantizer.js';
 
 /**
@@ -45,6 +45,24 @@ export class FiniteScalarQuantizer extends BaseQuantizer<FsqConfig> {
     backend?: string,
   ): Promise<Float32Array> {
     return this.context.registry.run('fsqDecode', { indices, levels: this.levels, symmetric: this.symmetric }, backend);
+  }
+
+  /** Index of each code row (the inverse of decode), as the reference's codes_to_indices. */
+  codesToIndices(codes: unknown): Int32Array {
+    const m = toMatrix(codes, this.dim, 'codes');
+    const basis = fsqBasis(this.levels);
+    const out = new Int32Array(m.rows);
+    for (let r = 0; r < m.rows; r++) {
+      let index = 0;
+      for (let j = 0; j < this.dim; j++) {
+        const L = this.levels[j];
+        const v = m.data[r * this.dim + j];
+        const digit = this.symmetric ? (v + 1) / (2 / (L - 1)) : v * Math.floor(L / 2) + Math.floor(L / 2);
+        index += Math.round(digit) * basis[j];
+      }
+      out[r] = index;
+    }
+    return out;
   }
 
   codebooks(): Float32Array[] {

@@ -1,17 +1,7 @@
-import type { GroupedConfig } from '../config.js';
+import type { GroupedConfig, QuantizerConfig } from '../config.js';
 import { MmtokError } from '../errors.js';
 import type { Matrix } from '../tensor.js';
 import { BaseQuantizer, type Encoded, type QuantizerContext } from './quantizer.js';
-
-/** What a grouped quantizer needs of each group: the flat-row API of BaseQuantizer. */
-export interface GroupMember {
-  readonly dim: number;
-  readonly codebookSize: number;
-  readonly numQuantizers: number;
-  encodeFlat(x: Matrix, backend?: string): Promise<Encoded>;
-  decodeFlat(indices: Int32Array, rows: number, levels: number, backend?: string): Promise<Float32Array>;
-  codebooks(): Float32Array[];
-}
 
 /**
  * The feature dimension split into consecutive groups, one quantizer each. Indices are the
@@ -25,7 +15,7 @@ export class GroupedQuantizer extends BaseQuantizer<GroupedConfig> {
   constructor(
     config: GroupedConfig,
     context: QuantizerContext,
-    readonly groups: readonly GroupMember[],
+    readonly groups: readonly BaseQuantizer<QuantizerConfig>[],
   ) {
     super(config, context);
     this.dim = groups.reduce((a, g) => a + g.dim, 0);
