@@ -10,6 +10,7 @@ export type MmtokErrorCode =
   | 'MMTOK_CHECKSUM'
   | 'MMTOK_MISMATCH'
   | 'MMTOK_IO'
+  | 'MMTOK_TOKEN_FILE'
   | (string & {});
 
 export class MmtokError extends Error {

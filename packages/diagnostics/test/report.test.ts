@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  codebookStats,
+  createReport,
+  type DiagnosticsReport,
+  parseReport,
+  rateFigures,
+  renderReportHtml,
+  reportJsonSchema,
+  serializeReport,
+  worstItems,
+} from '../src/index.js';
+import { errorCode } from './helpers.js';
+
+function sampleReport(): DiagnosticsReport {
+  const K = 64;
+  const data = Int32Array.from({ length: 2000 }, (_, i) => (i % 2 ? 5 : Math.floor(Math.random() * K)));
+  return createReport({
+    tokenizer: {
+      name: 'toy <img> & "co"',
+      version: '0.1.0',
+      modality: 'image',
+      quantizer: { type: 'rvq', codebookSize: K, levels: 2 },
+    },
+    data: { name: 'random', items: 3, tokens: 2000 },
+    rate: rateFigures({ codebookSize: K, levels: 2, positionsPerImage: 256, pixelsPerImage: 65536 }),
+    codebook: codebookStats({ data, shape: [1000, 2] }, { codebookSize: K, levels: 2 }),
+    items: [
+      { id: 'a', values: { psnr: 30, ssim: 0.9 } },
+      { id: '<script>alert(1)</script>', values: { psnr: 20, ssim: 0.7 } },
+      { id: 'same', values: { psnr: Number.POSITIVE_INFINITY, ssim: 1 } },
+    ],
+    history: [
+      { step: 0, values: { loss: 2 } },
+      { step: 100, values: { loss: 1 } },
+    ],
+  });
+}
+
+describe('report JSON', () => {
+  it('round-trips through serialize/parse; non-finite values become null and are not aggregated', () => {
+    const r = sampleReport();
+    expect(r.schemaVersion).toBe(1);
+    const back = parseReport(serializeReport(r));
+    expect(back).toEqual(r);
+    expect(r.metrics!.items[2].values.psnr).toBeNull();
+    expect(r.metrics!.aggregate.psnr).toMatchObject({ count: 2, nonFinite: 1, mean: 25, min: 20, max: 30 });
+    expect(r.metrics!.primary).toBe('psnr');
+    expect(r.verdict?.status).toBe('collapsed'); // level 1 is always code 5
+    expect(worstItems(r).map((i) => i.id)).toEqual(['<script>alert(1)</script>', 'a', 'same']);
+  });
+
+  it('rate figures: log2 K × levels × frame rate', () => {
+    expect(rateFigures({ codebookSize: 1024, levels: 8, frameRate: 75 }).bitsPerSecond).toBe(6000);
+    expect(rateFigures({ codebookSize: 1024, levels: 8, frameRate: 75 }).tokensPerSecond).toBe(600);
+    const img = rateFigures({ codebookSize: 16384, positionsPerImage: 256, pixelsPerImage: 256 * 256 });
+    expect(img).toMatchObject({ tokensPerImage: 256, bitsPerImage: 256 * 14, bitsPerPixel: (256 * 14) / 65536 });
+    expect(rateFigures({ codebookSize: [1024, 256], frameRate: 10 }).bitsPerSecond).toBe(180);
+    expect(errorCode(() => rateFigures({ codebookSize: [4, 4], levels: 3 }))).toBe('MMTOK_CONFIG');
+    expect(errorCode(() => rateFigures({ codebookSize: 4, frameRate: -1 }))).toBe('MMTOK_CONFIG');
+  });
+
+  it('another schema version → MMTOK_REPORT_VERSION; malformed → MMTOK_REPORT_INVALID', () => {
+    const r = JSON.parse(serializeReport(sampleReport()));
+    expect(errorCode(() => parseReport({ ...r, schemaVersion: 2 }))).toBe('MMTOK_REPORT_VERSION');
+    expect(errorCode(() => parseReport({ ...r, schemaVersion: 0 }))).toBe('MMTOK_REPORT_VERSION');
+    expect(errorCode(() => parseReport({ ...r, schemaVersion: '1' }))).toBe('MMTOK_REPORT_VERSION');
+    expect(errorCode(() => parseReport('{not json'))).toBe('MMTOK_REPORT_INVALID');
+    expect(errorCode(() => parseReport([]))).toBe('MMTOK_REPORT_INVALID');
+    expect(errorCode(() => parseReport({ tokenizer: { name: 'x' }, data: { items: 1 } }))).toBe('MMTOK_REPORT_INVALID');
+    const { tokenizer: _t, ...noTokenizer } = r;
+    expect(() => parseReport(noTokenizer)).toThrow(/report\.tokenizer is missing/);
+    const badLevel = structuredClone(r);
+    badLevel.codebook.perLevel[1].utilization = 'high';
+    expect(() => parseReport(badLevel)).toThrow(/report\.codebook\.perLevel\[1\]\.utilization must be number/);
+    const badMetric = structuredClone(r);
+    badMetric.metrics.items[0].values.psnr = 'x';
+    expect(errorCode(() => parseReport(badMetric))).toBe('MMTOK_REPORT_INVALID');
+    const badStatus = structuredClone(r);
+    badStatus.verdict.status = 'fine';
+    expect(errorCode(() => parseReport(badStatus))).toBe('MMTOK_REPORT_INVALID');
+  });
+
+  it('docs/report-schema.json is the exported schema', () => {
+    const doc = JSON.parse(readFileSync(new URL('../../../docs/report-schema.json', import.meta.url), 'utf8'));
+    expect(doc).toEqual(JSON.parse(JSON.stringify(reportJsonSchema)));
+  });
+});
+
+describe('HTML report', () => {
+  it('is one self-contained page with escaped strings, SVG histograms and worst items first', () => {
+    const html = renderReportHtml(sampleReport());
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(html).toContain('toy &#60;img&#62; &#38; &#34;co&#34;');
+    expect(html).not.toMatch(/<(link|img|iframe)\b|src=|href=/);
+    expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(4);
+    expect(html).toContain('STUCK_LEVEL');
+    const rows = html.slice(html.indexOf('Items, worst first'));
+    expect(rows.indexOf('alert(1)')).toBeLessThan(rows.indexOf('<td>a</td>'));
+  });
+
+  it('renders a minimal report', () => {
+    const r = createReport({ tokenizer: { name: 'x' }, data: { items: 0 } });
+    expect(renderReportHtml(r)).toContain('<h1>mmtok report — x</h1>');
+  });
+});

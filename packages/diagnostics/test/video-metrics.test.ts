@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { psnr, ssim, videoMetrics } from '../src/index.js';
+import { errorCode } from './helpers.js';
+
+describe('video metrics', () => {
+  const T = 5;
+  const H = 16;
+  const W = 20;
+  const C = 3;
+  const n = H * W * C;
+  const ref = Float64Array.from({ length: T * n }, () => Math.random());
+  const est = ref.map((v, i) => v + (Math.floor(i / n) === 3 ? 0.4 : 0.05) * (Math.random() - 0.5));
+
+  it('per-frame values equal psnr/ssim of each frame; worst frame first', () => {
+    const m = videoMetrics(
+      { data: ref, shape: [T, H, W, C] },
+      { data: est, shape: [T, H, W, C] },
+      { dataRange: 1, worst: 2 },
+    );
+    expect(m.frames).toBe(T);
+    for (let t = 0; t < T; t++) {
+      const a = { data: ref.subarray(t * n, (t + 1) * n), shape: [H, W, C] };
+      const b = { data: est.subarray(t * n, (t + 1) * n), shape: [H, W, C] };
+      expect(m.psnr.perFrame[t]).toBeCloseTo(psnr(a, b, { dataRange: 1 }), 10);
+      expect(m.ssim!.perFrame[t]).toBeCloseTo(ssim(a, b, { dataRange: 1 }), 10);
+    }
+    expect(m.worstFrames.length).toBe(2);
+    expect(m.worstFrames[0].frame).toBe(3);
+    expect(m.ssim!.min).toBe(m.worstFrames[0].ssim);
+    expect(m.psnr.mean).toBeCloseTo(m.psnr.perFrame.reduce((a, b) => a + b, 0) / T, 12);
+  });
+
+  it('flicker is 0 for a constant offset and grows with temporal noise; null for one frame', () => {
+    const shifted = ref.map((v) => v + 0.1);
+    const m0 = videoMetrics(
+      { data: ref, shape: [T, H, W, C] },
+      { data: shifted, shape: [T, H, W, C] },
+      { dataRange: 1, ssim: false },
+    );
+    expect(m0.flicker).toBeCloseTo(0, 12);
+    expect(m0.ssim).toBeUndefined();
+    const m1 = videoMetrics(
+      { data: ref, shape: [T, H, W, C] },
+      { data: est, shape: [T, H, W, C] },
+      { dataRange: 1, ssim: false },
+    );
+    expect(m1.flicker!).toBeGreaterThan(0);
+    const one = videoMetrics(
+      { data: ref.subarray(0, n), shape: [1, H, W, C] },
+      { data: est.subarray(0, n), shape: [1, H, W, C] },
+      { dataRange: 1 },
+    );
+    expect(one.flicker).toBeNull();
+  });
+
+  it('bad input gives stable codes', () => {
+    expect(
+      errorCode(() =>
+        videoMetrics({ data: ref, shape: [T, H, W, C] }, { data: est, shape: [T, H, W * C] }, { dataRange: 1 }),
+      ),
+    ).toBe('MMTOK_SHAPE');
+    expect(
+      errorCode(() =>
+        videoMetrics(
+          { data: ref.subarray(0, n), shape: [H, W, C] },
+          { data: est.subarray(0, n), shape: [H, W, C] },
+          { dataRange: 1 },
+        ),
+      ),
+    ).toBe('MMTOK_SHAPE');
+    expect(
+      errorCode(() => videoMetrics({ data: [], shape: [0, H, W] }, { data: [], shape: [0, H, W] }, { dataRange: 1 })),
+    ).toBe('MMTOK_EMPTY');
+  });
+});
