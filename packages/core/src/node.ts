@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import type { AnyQuantizer } from './create.js';
 import { MmtokError } from './errors.js';
 import { type DeserializeOptions, deserializeQuantizer, serializeQuantizer } from './io/codebook-file.js';
+import { decodeTokenFile, encodeTokenFile, type TokenFile, type TokenFileInput } from './io/token-file.js';
 
 /** Writes bytes to a temp file beside `path`, syncs it, then renames over `path`: never half-written. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
@@ -38,6 +39,28 @@ export async function loadQuantizer(path: string, options?: DeserializeOptions):
   }
   try {
     return await deserializeQuantizer(bytes, options);
+  } catch (e) {
+    if (e instanceof MmtokError)
+      throw new MmtokError(e.code, `${path}: ${e.message.replace(/^\w+: /, '')}`, { path, ...e.details });
+    throw e;
+  }
+}
+
+/** Writes a `.mmtok` token file atomically (temp file, fsync, rename). */
+export async function writeTokenFile(path: string, file: TokenFileInput): Promise<void> {
+  await writeFileAtomic(path, encodeTokenFile(file));
+}
+
+/** Reads and verifies a `.mmtok` token file; errors name the path. */
+export async function readTokenFile(path: string): Promise<TokenFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new MmtokError('MMTOK_IO', `could not read ${path}: ${(e as Error).message}`, { path });
+  }
+  try {
+    return decodeTokenFile(bytes);
   } catch (e) {
     if (e instanceof MmtokError)
       throw new MmtokError(e.code, `${path}: ${e.message.replace(/^\w+: /, '')}`, { path, ...e.details });
