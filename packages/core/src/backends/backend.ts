@@ -4,6 +4,11 @@ import type { KernelTable } from './ops.js';
 export interface Backend {
   readonly name: string;
   readonly kernels: KernelTable;
+  /**
+   * Why this backend is used only when named, never picked automatically (e.g. a software GPU
+   * adapter, slower than the CPU backends); undefined when it may be picked.
+   */
+  readonly manualOnly?: string;
   dispose?(): Promise<void> | void;
 }
 

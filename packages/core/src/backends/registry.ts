@@ -6,7 +6,10 @@ export interface BackendStatus {
   name: string;
   priority: number;
   available: boolean;
+  /** Why it is unavailable, or why it is used only when named. */
   reason?: string;
+  /** Whether an unnamed call may pick it. */
+  automatic: boolean;
 }
 
 type LoadState = { backend: Backend } | { error: string };
@@ -46,9 +49,9 @@ export class BackendRegistry {
       this.names().map(async (name) => {
         const state = await this.load(name);
         const priority = this.providers.get(name)?.priority ?? 0;
-        return 'error' in state
-          ? { name, priority, available: false, reason: state.error }
-          : { name, priority, available: true };
+        if ('error' in state) return { name, priority, available: false, automatic: false, reason: state.error };
+        const manual = state.backend.manualOnly;
+        return { name, priority, available: true, automatic: !manual, ...(manual ? { reason: manual } : {}) };
       }),
     );
   }
@@ -65,6 +68,10 @@ export class BackendRegistry {
       const state = await this.load(name);
       if ('error' in state) {
         reasons.push(`[${name}] ${state.error}`);
+        continue;
+      }
+      if (!backend && state.backend.manualOnly) {
+        reasons.push(`[${name}] used only when named: ${state.backend.manualOnly}`);
         continue;
       }
       const kernel = state.backend.kernels[op] as Kernel<Op> | undefined;

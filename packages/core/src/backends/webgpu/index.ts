@@ -1,0 +1,48 @@
+import type { Backend, BackendProvider } from '../backend.js';
+import type { KernelTable } from '../ops.js';
+import { GpuContext, type GpuContextOptions, type GpuStats } from './device.js';
+import { webgpuKernels } from './kernels.js';
+
+/** The webgpu backend: WGSL kernels on one device; `dispose()` destroys the device and its buffers. */
+export class WebgpuBackend implements Backend {
+  readonly name = 'webgpu';
+  readonly kernels: KernelTable;
+  readonly manualOnly?: string;
+
+  constructor(private readonly context: GpuContext) {
+    this.kernels = webgpuKernels(context);
+    if (context.fallbackAdapter) {
+      this.manualOnly = `the adapter (${context.adapterName}) is a software fallback, slower than the CPU backends`;
+    }
+  }
+
+  /** Adapter description, for reports. */
+  get adapter(): string {
+    return this.context.adapterName;
+  }
+
+  /** Pipelines compiled, dispatches recorded and codebooks uploaded so far. */
+  get stats(): Readonly<GpuStats> {
+    return this.context.stats;
+  }
+
+  dispose(): void {
+    this.context.destroy();
+  }
+}
+
+export interface WebgpuProviderOptions extends GpuContextOptions {
+  priority?: number;
+}
+
+/** A provider with its own options (tests force small chunks); the default one is `webgpuProvider`. */
+export function createWebgpuProvider(options: WebgpuProviderOptions = {}): BackendProvider {
+  return {
+    name: 'webgpu',
+    priority: options.priority ?? 100,
+    load: async () => new WebgpuBackend(await GpuContext.create(options)),
+  };
+}
+
+/** Preferred over every CPU backend when a hardware adapter exists. */
+export const webgpuProvider = createWebgpuProvider();

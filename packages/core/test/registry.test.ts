@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { type Backend, BackendRegistry, jsBackend, MmtokError } from '../src/index.js';
+
+const fake = (name: string, extra: Partial<Backend> = {}): Backend => ({
+  name,
+  kernels: { gather: jsBackend.kernels.gather },
+  ...extra,
+});
+
+describe('backend registry', () => {
+  it('picks the highest-priority available backend with the op', async () => {
+    const r = new BackendRegistry()
+      .register({ name: 'js', priority: 0, load: async () => jsBackend })
+      .register({ name: 'fast', priority: 10, load: async () => fake('fast') })
+      .register({ name: 'broken', priority: 20, load: async () => Promise.reject(new Error('no driver')) });
+    expect((await r.kernel('gather')).backend).toBe('fast');
+    expect((await r.kernel('fsqEncode')).backend).toBe('js');
+    const status = await r.status();
+    expect(status.map((s) => [s.name, s.available])).toEqual([
+      ['broken', false],
+      ['fast', true],
+      ['js', true],
+    ]);
+    expect(status[0].reason).toBe('no driver');
+  });
+
+  it('never picks a manual-only backend unless it is named', async () => {
+    const r = new BackendRegistry()
+      .register({ name: 'js', priority: 0, load: async () => jsBackend })
+      .register({
+        name: 'soft-gpu',
+        priority: 100,
+        load: async () => fake('soft-gpu', { manualOnly: 'software adapter' }),
+      });
+    expect((await r.kernel('gather')).backend).toBe('js');
+    expect((await r.kernel('gather', 'soft-gpu')).backend).toBe('soft-gpu');
+    const s = (await r.status()).find((x) => x.name === 'soft-gpu');
+    expect(s).toMatchObject({ available: true, automatic: false, reason: 'software adapter' });
+  });
+
+  it('an unavailable named backend fails listing every reason', async () => {
+    const r = new BackendRegistry()
+      .register({ name: 'js', priority: 0, load: async () => jsBackend })
+      .register({ name: 'gpu', priority: 5, load: async () => Promise.reject(new Error('no adapter')) });
+    const e = await r.kernel('gather', 'gpu').catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(MmtokError);
+    expect((e as MmtokError).code).toBe('MMTOK_BACKEND');
+    expect((e as MmtokError).message).toMatch(/\[gpu\] no adapter.*registered: gpu, js/);
+  });
+});
