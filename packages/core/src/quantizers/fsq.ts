@@ -1,4 +1,5 @@
-import { fsqBasis, fsqDecode } from '../backends/js/scalar.js';
+import { fsqBasis } from '../backends/fsq-spec.js';
+import { fsqDecode } from '../backends/js/scalar.js';
 import type { FsqConfig } from '../config.js';
 import { type Matrix, toMatrix } from '../tensor.js';
 import { allIndices, BaseQuantizer, type Encoded, type QuantizerContext } from './quantizer.js';

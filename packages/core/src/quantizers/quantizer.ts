@@ -105,33 +105,34 @@ function truncateLevels(data: Int32Array, rows: number, levels: number, keep: nu
   return out;
 }
 
-/** Column `l` of a [rows, levels] index matrix. */
-export function levelColumn(indices: Int32Array, rows: number, levels: number, l: number): Int32Array {
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) out[r] = indices[r * levels + l];
-  return out;
-}
-
-/** Adds `scale * codes` of one level into `out`, skipping rows whose index is -1 (dropped). */
-export function accumulateLevel(
-  out: Float32Array,
-  codes: Float32Array,
-  column: Int32Array,
+/**
+ * Sums per-level codes of a residual quantizer: `decodeLevel(l, column)` decodes level l's column
+ * (dropped entries, -1, replaced by 0 so kernels see valid indices) and `scaleOf(l)` scales it;
+ * rows whose index is -1 at a level get nothing from it. Float32 sums, as the reference.
+ */
+export async function sumLevels(
+  indices: Int32Array,
+  rows: number,
+  levels: number,
   dim: number,
-  scale: Float32Array | number = 1,
-): void {
-  for (let r = 0; r < column.length; r++) {
-    if (column[r] < 0) continue;
-    for (let j = 0; j < dim; j++) {
-      const s = typeof scale === 'number' ? scale : scale[j];
-      out[r * dim + j] = Math.fround(out[r * dim + j] + Math.fround(codes[r * dim + j] * s));
+  decodeLevel: (level: number, column: Int32Array) => Promise<Float32Array>,
+  scaleOf: (level: number) => Float32Array | number = () => 1,
+): Promise<Float32Array> {
+  const out = new Float32Array(rows * dim);
+  for (let l = 0; l < levels; l++) {
+    const column = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) column[r] = Math.max(0, indices[r * levels + l]);
+    const codes = await decodeLevel(l, column);
+    const scale = scaleOf(l);
+    for (let r = 0; r < rows; r++) {
+      if (indices[r * levels + l] < 0) continue;
+      for (let j = 0; j < dim; j++) {
+        const s = typeof scale === 'number' ? scale : scale[j];
+        out[r * dim + j] = Math.fround(out[r * dim + j] + Math.fround(codes[r * dim + j] * s));
+      }
     }
   }
-}
-
-/** Dropped (-1) entries replaced by 0 so kernels see valid indices; accumulateLevel skips them. */
-export function clampDropped(column: Int32Array): Int32Array {
-  return column.map((v) => (v < 0 ? 0 : v));
+  return out;
 }
 
 /** Implicit codebooks larger than this are not materialized. */

@@ -1,15 +1,7 @@
 import { fsqDecode } from '../backends/js/scalar.js';
 import type { ResidualFsqConfig } from '../config.js';
 import type { Matrix } from '../tensor.js';
-import {
-  accumulateLevel,
-  allIndices,
-  BaseQuantizer,
-  clampDropped,
-  type Encoded,
-  levelColumn,
-  type QuantizerContext,
-} from './quantizer.js';
+import { allIndices, BaseQuantizer, type Encoded, type QuantizerContext, sumLevels } from './quantizer.js';
 
 const f = Math.fround;
 
@@ -77,23 +69,16 @@ export class ResidualFiniteScalarQuantizer extends BaseQuantizer<ResidualFsqConf
     return { indices, codes };
   }
 
-  protected async decodeRows(
-    indices: Int32Array,
-    rows: number,
-    levels: number,
-    backend?: string,
-  ): Promise<Float32Array> {
-    const out = new Float32Array(rows * this.dim);
-    for (let l = 0; l < levels; l++) {
-      const column = levelColumn(indices, rows, levels, l);
-      const codes = await this.context.registry.run(
-        'fsqDecode',
-        { indices: clampDropped(column), levels: this.levels, symmetric: true },
-        backend,
-      );
-      accumulateLevel(out, codes, column, this.dim, this.scales[l]);
-    }
-    return out;
+  protected decodeRows(indices: Int32Array, rows: number, levels: number, backend?: string): Promise<Float32Array> {
+    return sumLevels(
+      indices,
+      rows,
+      levels,
+      this.dim,
+      (_, column) =>
+        this.context.registry.run('fsqDecode', { indices: column, levels: this.levels, symmetric: true }, backend),
+      (l) => this.scales[l],
+    );
   }
 
   /** The unscaled symmetric FSQ codebook shared by every level. */

@@ -1,15 +1,7 @@
 import { lfqDecode } from '../backends/js/scalar.js';
 import type { ResidualLfqConfig } from '../config.js';
 import type { Matrix } from '../tensor.js';
-import {
-  accumulateLevel,
-  allIndices,
-  BaseQuantizer,
-  clampDropped,
-  type Encoded,
-  levelColumn,
-  type QuantizerContext,
-} from './quantizer.js';
+import { allIndices, BaseQuantizer, type Encoded, type QuantizerContext, sumLevels } from './quantizer.js';
 
 const f = Math.fround;
 
@@ -52,23 +44,14 @@ export class ResidualLookupFreeQuantizer extends BaseQuantizer<ResidualLfqConfig
     return { indices, codes };
   }
 
-  protected async decodeRows(
-    indices: Int32Array,
-    rows: number,
-    levels: number,
-    backend?: string,
-  ): Promise<Float32Array> {
-    const out = new Float32Array(rows * this.dim);
-    for (let l = 0; l < levels; l++) {
-      const column = levelColumn(indices, rows, levels, l);
-      const codes = await this.context.registry.run(
+  protected decodeRows(indices: Int32Array, rows: number, levels: number, backend?: string): Promise<Float32Array> {
+    return sumLevels(indices, rows, levels, this.dim, (l, column) =>
+      this.context.registry.run(
         'lfqDecode',
-        { indices: clampDropped(column), dim: this.dim, scale: this.scales[l], msbFirst: this.msbFirst },
+        { indices: column, dim: this.dim, scale: this.scales[l], msbFirst: this.msbFirst },
         backend,
-      );
-      accumulateLevel(out, codes, column, this.dim);
-    }
-    return out;
+      ),
+    );
   }
 
   codebooks(): Float32Array[] {

@@ -1,14 +1,7 @@
 import type { RvqConfig } from '../config.js';
 import { randomNormal } from '../random.js';
 import type { Matrix } from '../tensor.js';
-import {
-  accumulateLevel,
-  BaseQuantizer,
-  clampDropped,
-  type Encoded,
-  levelColumn,
-  type QuantizerContext,
-} from './quantizer.js';
+import { BaseQuantizer, type Encoded, type QuantizerContext, sumLevels } from './quantizer.js';
 import { toFloat32 } from './vq.js';
 
 /** Residual VQ: level l quantizes what levels 0..l-1 left over; the codes are the sum. */
@@ -42,22 +35,13 @@ export class ResidualVectorQuantizer extends BaseQuantizer<RvqConfig> {
     return { indices, codes: quantized };
   }
 
-  protected async decodeRows(
-    indices: Int32Array,
-    rows: number,
-    levels: number,
-    backend?: string,
-  ): Promise<Float32Array> {
-    const out = new Float32Array(rows * this.dim);
-    for (let l = 0; l < levels; l++) {
-      const column = levelColumn(indices, rows, levels, l);
-      const codes = await this.context.registry.run(
+  protected decodeRows(indices: Int32Array, rows: number, levels: number, backend?: string): Promise<Float32Array> {
+    return sumLevels(indices, rows, levels, this.dim, (l, column) =>
+      this.context.registry.run(
         'gather',
-        { codebook: this.levelCodebooks[l], dim: this.dim, indices: clampDropped(column) },
+        { codebook: this.levelCodebooks[l], dim: this.dim, indices: column },
         backend,
-      );
-      accumulateLevel(out, codes, column, this.dim);
-    }
-    return out;
+      ),
+    );
   }
 }

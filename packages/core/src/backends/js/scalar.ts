@@ -1,69 +1,57 @@
+import { fsqBasis, fsqLevelCode, fsqLevelThresholds } from '../fsq-spec.js';
 import type { OpInput, OpOutput } from '../ops.js';
 
 const f = Math.fround;
 
-/** torch.round: round half to even. */
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+/** Per dimension: level index = base + #{thresholds ≤ x}, and the code of each index. */
+interface FsqLookup {
+  base: Int32Array;
+  thresholds: Float64Array[];
+  codes: Float32Array[];
 }
 
-/** Mixed-radix basis: the first level is the least significant digit. */
-export function fsqBasis(levels: readonly number[]): number[] {
-  const basis: number[] = [];
-  let b = 1;
-  for (const l of levels) {
-    basis.push(b);
-    b *= l;
+const lookups = new Map<string, FsqLookup>();
+
+function fsqLookup(levels: readonly number[], symmetric: boolean, hardClamp: boolean): FsqLookup {
+  const key = `${levels.join(',')}/${symmetric}/${hardClamp}`;
+  let t = lookups.get(key);
+  if (!t) {
+    const steps = levels.map((L) => fsqLevelThresholds(L, symmetric, hardClamp));
+    t = {
+      base: Int32Array.from(steps, (s) => s.base),
+      thresholds: steps.map((s) => Float64Array.from(s.thresholds)),
+      codes: levels.map((L) => Float32Array.from({ length: L }, (_, b) => fsqLevelCode(b, L, symmetric))),
+    };
+    lookups.set(key, t);
   }
-  return basis;
+  return t;
 }
 
 /**
- * Level index (0..L-1) of one value, in float32 steps as the reference computes them.
- * Standard: tanh bound with the half-step offset for even L, round half-to-even.
- * Symmetric: floor((L-1)(t+1)/2 + 1/2) with t = tanh(z), or clamp(z, -1, 1) under a hard clamp.
+ * Counts the thresholds each value passes instead of evaluating tanh per value: the thresholds come
+ * from fsqLevelIndex by bisection, so the result is that function's, bit for bit, at a fraction of
+ * the cost.
  */
-export function fsqLevelIndex(z: number, L: number, symmetric: boolean, hardClamp: boolean): number {
-  if (symmetric) {
-    const t = hardClamp ? Math.min(1, Math.max(-1, z)) : f(Math.tanh(z));
-    return Math.floor(f(f(f((L - 1) * f(t + 1)) / 2) + 0.5));
-  }
-  const halfL = f(f((L - 1) * f(1.001)) / 2);
-  const offset = L % 2 === 0 ? 0.5 : 0;
-  const half = Math.floor(L / 2);
-  let bounded: number;
-  if (hardClamp) {
-    const shift = f(offset / halfL);
-    bounded = f(f(Math.min(1, Math.max(-1, f(z + shift))) * halfL) - offset);
-  } else {
-    const shift = f(Math.atanh(f(offset / halfL)));
-    bounded = f(f(f(Math.tanh(f(z + shift))) * halfL) - offset);
-  }
-  return roundHalfEven(bounded) + half;
-}
-
-/** Code value in [-1, 1] of a level index. */
-export function fsqLevelCode(b: number, L: number, symmetric: boolean): number {
-  if (symmetric) return f(f(b * f(2 / (L - 1))) - 1);
-  const half = Math.floor(L / 2);
-  return f((b - half) / half);
-}
-
 export function fsqEncode(i: OpInput<'fsqEncode'>): OpOutput<'fsqEncode'> {
   const { x, rows, levels, symmetric } = i;
   const dim = levels.length;
   const basis = fsqBasis(levels);
+  const { base, thresholds, codes: table } = fsqLookup(levels, symmetric, i.hardClamp);
   const indices = new Int32Array(rows);
   const codes = new Float32Array(rows * dim);
-  for (let r = 0; r < rows; r++) {
-    let index = 0;
-    for (let j = 0; j < dim; j++) {
-      const b = fsqLevelIndex(x[r * dim + j], levels[j], symmetric, i.hardClamp);
-      index += b * basis[j];
-      codes[r * dim + j] = fsqLevelCode(b, levels[j], symmetric);
+  for (let j = 0; j < dim; j++) {
+    const t = thresholds[j];
+    const steps = t.length;
+    const code = table[j];
+    const weight = basis[j];
+    const b0 = base[j];
+    for (let r = 0, p = j; r < rows; r++, p += dim) {
+      const v = x[p];
+      let b = b0;
+      while (b - b0 < steps && v >= t[b - b0]) b++;
+      indices[r] += b * weight;
+      codes[p] = code[b];
     }
-    indices[r] = index;
   }
   return { indices, codes };
 }
@@ -82,22 +70,24 @@ export function fsqDecode(i: OpInput<'fsqDecode'>): OpOutput<'fsqDecode'> {
   return out;
 }
 
-/** Bit weight of dimension j: 2^(dim-1-j) with msbFirst (the reference), else 2^j. */
-function bitWeight(j: number, dim: number, msbFirst: boolean): number {
-  return 2 ** (msbFirst ? dim - 1 - j : j);
+/** Bit weights per dimension: 2^(dim-1-j) with msbFirst (the reference), else 2^j. */
+function bitWeights(dim: number, msbFirst: boolean): Int32Array {
+  return Int32Array.from({ length: dim }, (_, j) => 2 ** (msbFirst ? dim - 1 - j : j));
 }
 
 export function lfqEncode(i: OpInput<'lfqEncode'>): OpOutput<'lfqEncode'> {
   const { x, rows, dim, scale, msbFirst } = i;
+  const weights = bitWeights(dim, msbFirst);
   const indices = new Int32Array(rows);
   const codes = new Float32Array(rows * dim);
   const s = f(scale);
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0, p = 0; r < rows; r++) {
     let index = 0;
-    for (let j = 0; j < dim; j++) {
-      const positive = x[r * dim + j] > 0;
-      if (positive) index += bitWeight(j, dim, msbFirst);
-      codes[r * dim + j] = positive ? s : -s;
+    for (let j = 0; j < dim; j++, p++) {
+      if (x[p] > 0) {
+        index |= weights[j];
+        codes[p] = s;
+      } else codes[p] = -s;
     }
     indices[r] = index;
   }
@@ -106,13 +96,12 @@ export function lfqEncode(i: OpInput<'lfqEncode'>): OpOutput<'lfqEncode'> {
 
 export function lfqDecode(i: OpInput<'lfqDecode'>): OpOutput<'lfqDecode'> {
   const { indices, dim, scale, msbFirst } = i;
+  const weights = bitWeights(dim, msbFirst);
   const out = new Float32Array(indices.length * dim);
   const s = f(scale);
-  for (let r = 0; r < indices.length; r++) {
-    for (let j = 0; j < dim; j++) {
-      const bit = Math.floor(indices[r] / bitWeight(j, dim, msbFirst)) % 2;
-      out[r * dim + j] = bit ? s : -s;
-    }
+  for (let r = 0, p = 0; r < indices.length; r++) {
+    const index = indices[r];
+    for (let j = 0; j < dim; j++, p++) out[p] = index & weights[j] ? s : -s;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { MmtokError } from '../../errors.js';
-import { fsqBasis, fsqLevelCode, fsqLevelIndex } from '../js/scalar.js';
+import { fsqBasis, fsqLevelCode, fsqLevelThresholds } from '../fsq-spec.js';
 
 /**
  * FSQ without tanh on the device: a dimension's level is a monotone step function of its float32
@@ -23,35 +23,6 @@ export interface FsqTables {
   code: Float32Array;
 }
 
-const f32 = new Float32Array(1);
-const i32 = new Int32Array(f32.buffer);
-
-/** Float32 values as integers in the same order (-0 and +0 share 0). */
-function orderKey(v: number): number {
-  f32[0] = v;
-  const b = i32[0];
-  return b < 0 ? -(b & 0x7fffffff) : b;
-}
-
-function fromOrderKey(k: number): number {
-  i32[0] = k < 0 ? -k | 0x80000000 : k;
-  return f32[0];
-}
-
-/** Smallest float32 x whose level is at least `level`, +Infinity if none is. */
-function threshold(levelOf: (x: number) => number, level: number): number {
-  let lo = orderKey(Number.NEGATIVE_INFINITY);
-  let hi = orderKey(Number.POSITIVE_INFINITY);
-  if (levelOf(fromOrderKey(lo)) >= level) return Number.NEGATIVE_INFINITY;
-  if (levelOf(fromOrderKey(hi)) < level) return Number.POSITIVE_INFINITY;
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (levelOf(fromOrderKey(mid)) >= level) hi = mid;
-    else lo = mid;
-  }
-  return fromOrderKey(hi);
-}
-
 /** Cell of x exactly as the graph computes it, in float32 steps. */
 function cellOf(x: number, scale: number, shift: number, lo: number, hi: number): number {
   const v = Math.fround(Math.fround(x * scale) + shift);
@@ -69,13 +40,9 @@ interface DimTable {
 
 const MAX_CELLS = 1 << 16;
 
-function dimTable(levelOf: (x: number) => number, levels: number, offset: number): DimTable {
-  const base = levelOf(Number.NEGATIVE_INFINITY);
-  const steps: number[] = [];
-  for (let l = base + 1; l < levels; l++) {
-    const t = threshold(levelOf, l);
-    if (Number.isFinite(t)) steps.push(t);
-  }
+function dimTable(levels: number, symmetric: boolean, hardClamp: boolean, offset: number): DimTable {
+  const { base, thresholds } = fsqLevelThresholds(levels, symmetric, hardClamp);
+  const steps = thresholds.filter(Number.isFinite);
   const distinct = [...new Set(steps)];
   if (distinct.length < 2) {
     const v = distinct[0] ?? 0;
@@ -105,7 +72,7 @@ export function fsqTables(levels: readonly number[], symmetric: boolean, hardCla
   const dims: DimTable[] = [];
   let total = 0;
   for (const L of levels) {
-    const t = dimTable((x) => fsqLevelIndex(x, L, symmetric, hardClamp), L, total);
+    const t = dimTable(L, symmetric, hardClamp, total);
     dims.push(t);
     total += t.cells;
   }

@@ -1,4 +1,4 @@
-import { fsqBasis, fsqLevelCode } from '../js/scalar.js';
+import { fsqBasis, fsqLevelCode } from '../fsq-spec.js';
 import type { KernelTable, OpInput, OpOutput } from '../ops.js';
 import type { OrtContext } from './context.js';
 import { fsqTables } from './fsq-tables.js';
