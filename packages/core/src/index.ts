@@ -10,10 +10,13 @@ export {
   type OpOutput,
   type OpTypes,
 } from './backends/ops.js';
+export { createOrtProvider, type OrtBackendOptions, type OrtExecutionProvider } from './backends/ort/index.js';
 export { BackendRegistry, type BackendStatus } from './backends/registry.js';
+export { createWebgpuProvider, WebgpuBackend, type WebgpuProviderOptions } from './backends/webgpu/index.js';
 export * from './config.js';
 export { type AnyQuantizer, type CreateOptions, createQuantizer, groupedConfig } from './create.js';
 export { isMmtokError, MmtokError, type MmtokErrorCode } from './errors.js';
+export { crc32, sha256Hex } from './io/checksum.js';
 export {
   CODEBOOK_FORMAT,
   CODEBOOK_FORMAT_VERSION,
@@ -23,6 +26,21 @@ export {
   trainedConfig,
 } from './io/codebook-file.js';
 export { decodeSafetensors, encodeSafetensors, type StoredTensor } from './io/safetensors.js';
+export {
+  chooseTokenDtype,
+  decodeTokenFile,
+  encodeTokenFile,
+  TOKEN_FILE_MAGIC,
+  TOKEN_FILE_VERSION,
+  type TokenDtype,
+  type TokenFile,
+  type TokenFileHeader,
+  type TokenFileInput,
+  type TokenFileRegion,
+  type TokenizerIdentity,
+  type TokenModality,
+  type TokenSource,
+} from './io/token-file.js';
 export { FiniteScalarQuantizer } from './quantizers/fsq.js';
 export { GroupedQuantizer } from './quantizers/grouped.js';
 export { LookupFreeQuantizer } from './quantizers/lfq.js';
@@ -33,3 +51,14 @@ export { ResidualVectorQuantizer } from './quantizers/rvq.js';
 export { VectorQuantizer } from './quantizers/vq.js';
 export { Random, randomNormal } from './random.js';
 export { type Matrix, type TensorLike, toIndices, toMatrix } from './tensor.js';
+export { EmaCodebook, type EmaCodebookOptions, type EmaUpdate } from './training/ema.js';
+export { type FitOptions, type FitProgress, type FittedConfig, fitQuantizer } from './training/fit.js';
+export {
+  type KmeansInit,
+  type KmeansMethod,
+  type KmeansOptions,
+  type KmeansProgress,
+  type KmeansResult,
+  kmeans,
+} from './training/kmeans.js';
+export { fitPca, jacobiEigen, type Pca, type PcaOptions } from './transforms/pca.js';
