@@ -1,0 +1,46 @@
+export { type BuiltinTokenizer, listTokenizers } from './default.js';
+export {
+  type AlphaPolicy,
+  encodeImage,
+  type ReadImageOptions,
+  readImage,
+  type WriteImageOptions,
+  writeImage,
+} from './io.js';
+export { LinearPatchTransform } from './linear-tokenizer.js';
+export {
+  type InverseDecoderSpec,
+  type LinearPatchEncoderSpec,
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  manifestFiles,
+  type OnnxDecoderSpec,
+  type OnnxEncoderSpec,
+  type PreprocessingSpec,
+  type QuantizerSpec,
+  readManifest,
+  type TokenAxis,
+  type TokenizerManifest,
+  validateManifest,
+} from './manifest.js';
+export { ceilTo, cropTensor, type PadMode, type Patches, padToMultiple, patchify, unpatchify } from './patches.js';
+export {
+  applyResize,
+  cropImage,
+  denormalize,
+  type Geometry,
+  type Normalization,
+  normalize,
+  type Rect,
+  type ResizePolicy,
+  resizeImage,
+  undoResize,
+} from './preprocess.js';
+export { ImageTokenizer, type LoadTokenizerOptions, loadTokenizer } from './tokenizer.js';
+export {
+  type TrainableQuantizer,
+  type TrainImageTokenizerOptions,
+  type TrainImageTokenizerResult,
+  trainImageTokenizer,
+} from './train.js';
+export type { ImageSource, ImageTensor, RgbImage, TokenizerIdentity, TokenSet } from './types.js';

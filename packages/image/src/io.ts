@@ -1,0 +1,154 @@
+import { extname } from 'node:path';
+import { MmtokError } from '@mmtok/core';
+import { writeFileAtomic } from '@mmtok/core/node';
+import sharp from 'sharp';
+import type { RgbImage } from './types.js';
+
+export type AlphaPolicy = 'flatten-white' | 'flatten-black' | 'error';
+
+export interface ReadImageOptions {
+  /** What to do with a transparent image: flatten onto white (default) or black, or refuse it. */
+  alpha?: AlphaPolicy;
+}
+
+/** Formats read (sharp's names; AVIF is reported as 'heif'). GIF yields its first frame. */
+const READABLE = new Set(['jpeg', 'png', 'webp', 'heif', 'tiff', 'gif']);
+
+const WRITERS: Record<string, keyof sharp.FormatEnum> = {
+  '.png': 'png',
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.webp': 'webp',
+  '.avif': 'avif',
+  '.tif': 'tiff',
+  '.tiff': 'tiff',
+  '.gif': 'gif',
+};
+
+function describe(input: string | Uint8Array): string {
+  return typeof input === 'string' ? input : `<buffer of ${input.length} bytes>`;
+}
+
+/**
+ * Decodes an image into 8-bit RGB: EXIF orientation applied, grayscale expanded, alpha flattened
+ * (or refused), 16-bit samples reduced to 8. Errors: MMTOK_IO (unreadable file), MMTOK_IMAGE_FORMAT
+ * (not a supported image format), MMTOK_IMAGE_DECODE (corrupt data), MMTOK_IMAGE_ALPHA (alpha: 'error').
+ */
+export async function readImage(pathOrBuffer: string | Uint8Array, options: ReadImageOptions = {}): Promise<RgbImage> {
+  const what = describe(pathOrBuffer);
+  const alpha = options.alpha ?? 'flatten-white';
+  if (!['flatten-white', 'flatten-black', 'error'].includes(alpha)) {
+    throw new MmtokError(
+      'MMTOK_CONFIG',
+      `option 'alpha' must be 'flatten-white', 'flatten-black' or 'error', got ${JSON.stringify(alpha)}`,
+    );
+  }
+  const input =
+    typeof pathOrBuffer === 'string'
+      ? pathOrBuffer
+      : Buffer.from(pathOrBuffer.buffer, pathOrBuffer.byteOffset, pathOrBuffer.byteLength);
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(input).metadata();
+  } catch (e) {
+    throw classify(e as Error, what, pathOrBuffer);
+  }
+  if (!meta.format || !READABLE.has(meta.format)) {
+    throw new MmtokError(
+      'MMTOK_IMAGE_FORMAT',
+      `${what}: unsupported image format '${meta.format}' (supported: JPEG, PNG, WebP, AVIF, TIFF, GIF)`,
+      { path: what, format: meta.format },
+    );
+  }
+  if (meta.hasAlpha && alpha === 'error') {
+    throw new MmtokError(
+      'MMTOK_IMAGE_ALPHA',
+      `${what} has an alpha channel; pass alpha: 'flatten-white' or 'flatten-black' to composite it`,
+      { path: what },
+    );
+  }
+  try {
+    // pages: 1 reads only the first frame of an animation; rotate() applies EXIF orientation.
+    let img = sharp(input, { pages: 1 }).rotate();
+    if (meta.hasAlpha) img = img.flatten({ background: alpha === 'flatten-black' ? '#000000' : '#ffffff' });
+    const { data, info } = await img
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      channels: 3,
+    };
+  } catch (e) {
+    throw classify(e as Error, what, pathOrBuffer);
+  }
+}
+
+function classify(e: Error, what: string, input: string | Uint8Array): MmtokError {
+  if (e instanceof MmtokError) return e;
+  const msg = e.message ?? String(e);
+  if (typeof input === 'string' && /no such file|ENOENT|EACCES|EISDIR|Input file is missing/i.test(msg)) {
+    return new MmtokError('MMTOK_IO', `could not read ${what}: ${msg}`, { path: what });
+  }
+  if (/unsupported image format/i.test(msg)) {
+    return new MmtokError('MMTOK_IMAGE_FORMAT', `${what}: unsupported or unrecognized image format`, { path: what });
+  }
+  return new MmtokError('MMTOK_IMAGE_DECODE', `${what}: the image data is corrupt or truncated (${msg.trim()})`, {
+    path: what,
+  });
+}
+
+export function checkImage(image: RgbImage, what = 'image'): void {
+  const ok =
+    image &&
+    image.data instanceof Uint8Array &&
+    Number.isInteger(image.width) &&
+    Number.isInteger(image.height) &&
+    image.width > 0 &&
+    image.height > 0 &&
+    image.channels === 3 &&
+    image.data.length === image.width * image.height * 3;
+  if (!ok) {
+    throw new MmtokError(
+      'MMTOK_SHAPE',
+      `${what} must be { data: Uint8Array of width*height*3 bytes, width, height, channels: 3 } with width, height ≥ 1`,
+    );
+  }
+}
+
+export interface WriteImageOptions {
+  /** Quality for lossy formats (JPEG, WebP, AVIF), 1–100. Default 95. */
+  quality?: number;
+}
+
+/** The encoded bytes of an image in the format named by `ext` ('.png', '.jpg', ...). */
+export async function encodeImage(image: RgbImage, ext: string, options: WriteImageOptions = {}): Promise<Uint8Array> {
+  checkImage(image);
+  const format = WRITERS[ext.toLowerCase()];
+  if (!format) {
+    throw new MmtokError(
+      'MMTOK_IMAGE_FORMAT',
+      `cannot write '${ext}' images (supported: ${Object.keys(WRITERS).join(', ')})`,
+      { ext },
+    );
+  }
+  const quality = options.quality ?? 95;
+  const raw = sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  });
+  const lossy = format === 'jpeg' || format === 'webp' || format === 'avif';
+  // TIFF defaults to JPEG compression in sharp; LZW keeps it lossless as users expect of TIFF.
+  const opts = lossy ? { quality } : format === 'tiff' ? { compression: 'lzw' } : {};
+  const buf = await raw.toFormat(format, opts).toBuffer();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** Writes an image in the format of the path's extension, atomically (temp file + rename). */
+export async function writeImage(image: RgbImage, path: string, options: WriteImageOptions = {}): Promise<void> {
+  const bytes = await encodeImage(image, extname(path), options);
+  await writeFileAtomic(path, bytes);
+}

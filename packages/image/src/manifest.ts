@@ -1,0 +1,313 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { MmtokError, type QuantizerConfig, validateConfig } from '@mmtok/core';
+import type { PadMode } from './patches.js';
+import type { ResizePolicy } from './preprocess.js';
+
+export const MANIFEST_FORMAT = 'mmtok-tokenizer';
+export const MANIFEST_FORMAT_VERSION = 1;
+
+export interface PreprocessingSpec {
+  resize: ResizePolicy;
+  /** Per-channel mean and std on the [0, 1] scale. */
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** The frame is padded up to multiples of this before the encoder (patch size, conv stride). */
+  sizeMultiple: number;
+  /** How that padding is filled. Default 'edge'. */
+  pad?: PadMode;
+}
+
+export interface LinearPatchEncoderSpec {
+  kind: 'linear-patch';
+  patchSize: number;
+  /** safetensors with mean [P·P·3], components [dim, P·P·3], scale [dim]. */
+  weights: string;
+}
+
+export interface OnnxEncoderSpec {
+  kind: 'onnx';
+  file: string;
+  inputName: string;
+  outputName: string;
+  /** 'latents': float [1, C, h, w] that mmtok quantizes; 'codes': integer indices [1, h, w] or [1, h, w, levels]. */
+  output: 'latents' | 'codes';
+}
+
+export interface InverseDecoderSpec {
+  /** The exact inverse of the built-in linear-patch encoder (same weights). */
+  kind: 'linear-patch-inverse';
+}
+
+export interface OnnxDecoderSpec {
+  kind: 'onnx';
+  file: string;
+  inputName: string;
+  outputName: string;
+  /** 'latents': mmtok feeds quantized latents float [1, C, h, w]; 'indices': int64 [1, h, w] or [1, h, w, levels]. */
+  input: 'latents' | 'indices';
+}
+
+export interface QuantizerSpec {
+  /** A core quantizer config without weights; optional when `file` holds one. */
+  config?: QuantizerConfig;
+  /** A quantizer file written by core's saveQuantizer, relative to the manifest. */
+  file?: string;
+}
+
+export type TokenAxis = 'h' | 'w' | 'levels';
+
+export interface TokenizerManifest {
+  $schema?: string;
+  format: typeof MANIFEST_FORMAT;
+  formatVersion: typeof MANIFEST_FORMAT_VERSION;
+  name: string;
+  version: string;
+  description?: string;
+  modality: 'image';
+  preprocessing: PreprocessingSpec;
+  encoder: LinearPatchEncoderSpec | OnnxEncoderSpec;
+  quantizer: QuantizerSpec;
+  decoder: InverseDecoderSpec | OnnxDecoderSpec;
+  tokens: { layout: TokenAxis[] };
+  /** Free-form facts (training data, metrics); not interpreted. */
+  metadata?: Record<string, unknown>;
+}
+
+export const LAYOUTS: readonly (readonly TokenAxis[])[] = [
+  ['h', 'w', 'levels'],
+  ['levels', 'h', 'w'],
+];
+
+class Checker {
+  constructor(readonly file: string) {}
+
+  fail(where: string, message: string): never {
+    throw new MmtokError('MMTOK_MANIFEST', `${this.file}: ${where}: ${message}`, { path: this.file, key: where });
+  }
+
+  object(v: unknown, where: string, required: string[], optional: string[]): Record<string, unknown> {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) this.fail(where, 'must be an object');
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (!required.includes(k) && !optional.includes(k)) {
+        this.fail(`${where}.${k}`, `unknown key (allowed: ${[...required, ...optional].join(', ')})`);
+      }
+    }
+    for (const k of required) if (o[k] === undefined) this.fail(`${where}.${k}`, 'is required');
+    return o;
+  }
+
+  string(v: unknown, where: string): string {
+    if (typeof v !== 'string' || v === '') this.fail(where, `must be a non-empty string, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  int(v: unknown, where: string, min = 1, max = 1 << 16): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(where, `must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  oneOf<T extends string>(v: unknown, allowed: readonly T[], where: string): T {
+    if (!allowed.includes(v as T)) {
+      this.fail(where, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    }
+    return v as T;
+  }
+
+  triple(v: unknown, where: string, positive: boolean): void {
+    if (!Array.isArray(v) || v.length !== 3) this.fail(where, 'must be an array of 3 numbers (R, G, B)');
+    v.forEach((x, i) => {
+      if (typeof x !== 'number' || !Number.isFinite(x) || (positive && x <= 0)) {
+        this.fail(`${where}[${i}]`, `must be a finite${positive ? ' positive' : ''} number, got ${JSON.stringify(x)}`);
+      }
+    });
+  }
+
+  relativeFile(v: unknown, where: string): string {
+    const f = this.string(v, where);
+    if (isAbsolute(f)) this.fail(where, 'must be a path relative to the manifest');
+    return f;
+  }
+}
+
+/** Validates a parsed manifest strictly; errors are MMTOK_MANIFEST naming the manifest file and the bad key. */
+export function validateManifest(value: unknown, file = 'manifest'): TokenizerManifest {
+  const c = new Checker(file);
+  const m = c.object(
+    value,
+    'manifest',
+    [
+      'format',
+      'formatVersion',
+      'name',
+      'version',
+      'modality',
+      'preprocessing',
+      'encoder',
+      'quantizer',
+      'decoder',
+      'tokens',
+    ],
+    ['$schema', 'description', 'metadata'],
+  );
+  if (m.format !== MANIFEST_FORMAT)
+    c.fail('manifest.format', `must be '${MANIFEST_FORMAT}', got ${JSON.stringify(m.format)}`);
+  if (m.formatVersion !== MANIFEST_FORMAT_VERSION) {
+    c.fail(
+      'manifest.formatVersion',
+      `unsupported version ${JSON.stringify(m.formatVersion)} (this build reads ${MANIFEST_FORMAT_VERSION})`,
+    );
+  }
+  c.string(m.name, 'manifest.name');
+  c.string(m.version, 'manifest.version');
+  if (m.description !== undefined && typeof m.description !== 'string')
+    c.fail('manifest.description', 'must be a string');
+  if (m.$schema !== undefined && typeof m.$schema !== 'string') c.fail('manifest.$schema', 'must be a string');
+  if (
+    m.metadata !== undefined &&
+    (typeof m.metadata !== 'object' || m.metadata === null || Array.isArray(m.metadata))
+  ) {
+    c.fail('manifest.metadata', 'must be an object');
+  }
+  c.oneOf(m.modality, ['image'] as const, 'manifest.modality');
+
+  const p = c.object(m.preprocessing, 'manifest.preprocessing', ['resize', 'mean', 'std', 'sizeMultiple'], ['pad']);
+  const r = c.object(p.resize, 'manifest.preprocessing.resize', ['mode'], ['width', 'height', 'size', 'fill']);
+  const mode = c.oneOf(
+    r.mode,
+    ['none', 'exact', 'shorter-side-crop', 'pad'] as const,
+    'manifest.preprocessing.resize.mode',
+  );
+  const allowed: string[] = {
+    none: [],
+    exact: ['width', 'height'],
+    'shorter-side-crop': ['size'],
+    pad: ['size', 'fill'],
+  }[mode];
+  for (const k of Object.keys(r)) {
+    if (k !== 'mode' && !allowed.includes(k)) c.fail(`manifest.preprocessing.resize.${k}`, `is not a '${mode}' option`);
+  }
+  for (const k of allowed) {
+    if (k === 'fill') {
+      if (r.fill !== undefined) c.triple(r.fill, 'manifest.preprocessing.resize.fill', false);
+    } else c.int(r[k], `manifest.preprocessing.resize.${k}`);
+  }
+  c.triple(p.mean, 'manifest.preprocessing.mean', false);
+  c.triple(p.std, 'manifest.preprocessing.std', true);
+  c.int(p.sizeMultiple, 'manifest.preprocessing.sizeMultiple', 1, 1024);
+  if (p.pad !== undefined) c.oneOf(p.pad, ['edge', 'zero'] as const, 'manifest.preprocessing.pad');
+
+  const enc = m.encoder as Record<string, unknown> | undefined;
+  const encKind = c.oneOf(enc?.kind, ['linear-patch', 'onnx'] as const, 'manifest.encoder.kind');
+  if (encKind === 'linear-patch') {
+    const e = c.object(enc, 'manifest.encoder', ['kind', 'patchSize', 'weights'], []);
+    const P = c.int(e.patchSize, 'manifest.encoder.patchSize', 1, 256);
+    c.relativeFile(e.weights, 'manifest.encoder.weights');
+    if ((p.sizeMultiple as number) % P !== 0) {
+      c.fail('manifest.preprocessing.sizeMultiple', `must be a multiple of the encoder's patchSize ${P}`);
+    }
+  } else {
+    const e = c.object(enc, 'manifest.encoder', ['kind', 'file', 'inputName', 'outputName', 'output'], []);
+    c.relativeFile(e.file, 'manifest.encoder.file');
+    c.string(e.inputName, 'manifest.encoder.inputName');
+    c.string(e.outputName, 'manifest.encoder.outputName');
+    c.oneOf(e.output, ['latents', 'codes'] as const, 'manifest.encoder.output');
+  }
+
+  const q = c.object(m.quantizer, 'manifest.quantizer', [], ['config', 'file']);
+  if (q.config === undefined && q.file === undefined) c.fail('manifest.quantizer', "needs 'config', 'file' or both");
+  if (q.file !== undefined) c.relativeFile(q.file, 'manifest.quantizer.file');
+  if (q.config !== undefined) {
+    try {
+      validateConfig(q.config, 'manifest.quantizer.config');
+    } catch (e) {
+      const err = e as MmtokError;
+      c.fail(String(err.details?.where ?? 'manifest.quantizer.config'), err.message.replace(/^\w+: [^:]+: /, ''));
+    }
+  }
+
+  const dec = m.decoder as Record<string, unknown> | undefined;
+  const decKind = c.oneOf(dec?.kind, ['linear-patch-inverse', 'onnx'] as const, 'manifest.decoder.kind');
+  if (decKind === 'linear-patch-inverse') {
+    c.object(dec, 'manifest.decoder', ['kind'], []);
+    if (encKind !== 'linear-patch')
+      c.fail('manifest.decoder.kind', "'linear-patch-inverse' needs a 'linear-patch' encoder");
+  } else {
+    const d = c.object(dec, 'manifest.decoder', ['kind', 'file', 'inputName', 'outputName', 'input'], []);
+    c.relativeFile(d.file, 'manifest.decoder.file');
+    c.string(d.inputName, 'manifest.decoder.inputName');
+    c.string(d.outputName, 'manifest.decoder.outputName');
+    c.oneOf(d.input, ['latents', 'indices'] as const, 'manifest.decoder.input');
+  }
+
+  const t = c.object(m.tokens, 'manifest.tokens', ['layout'], []);
+  const layout = t.layout;
+  if (
+    !Array.isArray(layout) ||
+    !LAYOUTS.some((l) => l.length === layout.length && l.every((a, i) => a === layout[i]))
+  ) {
+    c.fail(
+      'manifest.tokens.layout',
+      `must be one of ${LAYOUTS.map((l) => JSON.stringify(l)).join(', ')}, got ${JSON.stringify(layout)}`,
+    );
+  }
+  return value as TokenizerManifest;
+}
+
+/** The files a manifest names, by role, as paths relative to it. */
+export function manifestFiles(m: TokenizerManifest): { role: string; file: string }[] {
+  const out: { role: string; file: string }[] = [];
+  out.push({ role: 'encoder', file: m.encoder.kind === 'onnx' ? m.encoder.file : m.encoder.weights });
+  if (m.quantizer.file) out.push({ role: 'quantizer', file: m.quantizer.file });
+  if (m.decoder.kind === 'onnx') out.push({ role: 'decoder', file: m.decoder.file });
+  return out;
+}
+
+const FILE_KEYS: Record<string, string> = {
+  encoder: 'manifest.encoder',
+  quantizer: 'manifest.quantizer.file',
+  decoder: 'manifest.decoder.file',
+};
+
+/** Reads, parses and validates a manifest file, and checks that the files it names exist. */
+export async function readManifest(path: string): Promise<{ manifest: TokenizerManifest; text: string; dir: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new MmtokError('MMTOK_IO', `could not read tokenizer manifest ${path}: ${(e as Error).message}`, { path });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new MmtokError('MMTOK_MANIFEST', `${path}: not valid JSON (${(e as Error).message})`, {
+      path,
+      key: 'manifest',
+    });
+  }
+  const manifest = validateManifest(parsed, path);
+  const dir = dirname(resolve(path));
+  for (const { role, file } of manifestFiles(manifest)) {
+    const full = resolve(dir, file);
+    const key =
+      role === 'encoder'
+        ? manifest.encoder.kind === 'onnx'
+          ? 'manifest.encoder.file'
+          : 'manifest.encoder.weights'
+        : FILE_KEYS[role];
+    try {
+      if (!(await stat(full)).isFile()) throw new Error('not a file');
+    } catch {
+      throw new MmtokError('MMTOK_MANIFEST', `${path}: ${key}: file '${file}' not found (looked for ${full})`, {
+        path,
+        key,
+        file: full,
+      });
+    }
+  }
+  return { manifest, text, dir };
+}

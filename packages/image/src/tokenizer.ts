@@ -1,0 +1,397 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type AnyQuantizer, createQuantizer, MmtokError } from '@mmtok/core';
+import { loadQuantizer } from '@mmtok/core/node';
+import { builtinManifestPath, listTokenizers } from './default.js';
+import { checkImage } from './io.js';
+import { LinearPatchTransform } from './linear-tokenizer.js';
+import { manifestFiles, readManifest, type TokenizerManifest } from './manifest.js';
+import { type ModelTensor, OnnxModel } from './onnx-model.js';
+import { cropTensor, padToMultiple, patchify, unpatchify } from './patches.js';
+import { applyResize, denormalize, type Geometry, normalize, undoResize } from './preprocess.js';
+import type { ImageSource, ImageTensor, RgbImage, TokenizerIdentity, TokenSet } from './types.js';
+
+export interface LoadTokenizerOptions {
+  /** Core backend for the quantizer ('js', 'ort', 'webgpu'); the best available one when omitted. */
+  backend?: string;
+  /** onnxruntime execution providers for ONNX encoders/decoders, in order of preference. Default ['cpu']. */
+  executionProviders?: string[];
+}
+
+/** Quantizer input: rows [h·w, channels], row-major over the grid. */
+interface Latents {
+  rows: Float32Array;
+  channels: number;
+  gridH: number;
+  gridW: number;
+}
+
+/** Indices [h·w, levels], row-major over the grid. */
+interface Grid {
+  indices: Int32Array;
+  levels: number;
+  gridH: number;
+  gridW: number;
+}
+
+/** Stable JSON: object keys sorted, so the hash does not depend on formatting or key order. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+async function identityOf(m: TokenizerManifest, dir: string): Promise<TokenizerIdentity> {
+  const h = createHash('sha256');
+  h.update(canonicalJson(m));
+  for (const { role, file } of manifestFiles(m)) {
+    const bytes = await readFile(resolve(dir, file));
+    h.update(`\n${role}:${createHash('sha256').update(bytes).digest('hex')}`);
+  }
+  return { name: m.name, version: m.version, hash: h.digest('hex') };
+}
+
+function mismatch(message: string, details?: Record<string, unknown>): never {
+  throw new MmtokError('MMTOK_MISMATCH', message, details);
+}
+
+function toInt32(t: ModelTensor, what: string): Int32Array {
+  if (t.type === 'float32') mismatch(`${what} must be an integer tensor, got float32`);
+  return t.data instanceof Int32Array ? t.data : Int32Array.from(t.data as BigInt64Array, (v) => Number(v));
+}
+
+/**
+ * An image tokenizer described by a manifest: preprocess → encoder → quantizer → token layout, and
+ * back. Built-in (linear patch) and ONNX encoders/decoders go through the same path.
+ */
+export class ImageTokenizer {
+  private constructor(
+    readonly manifest: TokenizerManifest,
+    readonly identity: TokenizerIdentity,
+    readonly quantizer: AnyQuantizer | undefined,
+    /** Absolute path of the manifest file. */
+    readonly manifestPath: string,
+    private readonly linear: LinearPatchTransform | undefined,
+    private readonly encoderModel: OnnxModel | undefined,
+    private readonly decoderModel: OnnxModel | undefined,
+    private readonly backend: string | undefined,
+  ) {}
+
+  /** Loads a manifest and everything it names. Prefer `loadTokenizer`, which also resolves built-in names. */
+  static async fromManifest(path: string, options: LoadTokenizerOptions = {}): Promise<ImageTokenizer> {
+    const { manifest: m, dir } = await readManifest(path);
+    const eps = options.executionProviders ?? ['cpu'];
+    const identity = await identityOf(m, dir);
+    const quantizer = await loadManifestQuantizer(m, dir, path, options.backend);
+    let linear: LinearPatchTransform | undefined;
+    let encoderModel: OnnxModel | undefined;
+    let decoderModel: OnnxModel | undefined;
+    try {
+      if (m.encoder.kind === 'linear-patch') {
+        const file = resolve(dir, m.encoder.weights);
+        linear = LinearPatchTransform.deserialize(await readFile(file), m.encoder.patchSize, file);
+        if (quantizer && quantizer.dim !== linear.dim) {
+          mismatch(
+            `${path}: the encoder makes ${linear.dim}-dim coefficients but the quantizer takes dim ${quantizer.dim}`,
+          );
+        }
+      } else {
+        encoderModel = await OnnxModel.load(resolve(dir, m.encoder.file), eps);
+      }
+      if (m.decoder.kind === 'onnx') decoderModel = await OnnxModel.load(resolve(dir, m.decoder.file), eps);
+    } catch (e) {
+      await encoderModel?.dispose();
+      throw e;
+    }
+    return new ImageTokenizer(
+      m,
+      identity,
+      quantizer,
+      resolve(path),
+      linear,
+      encoderModel,
+      decoderModel,
+      options.backend,
+    );
+  }
+
+  private get levels(): number {
+    return this.quantizer?.numQuantizers ?? 1;
+  }
+
+  /** Image → tokens: resize policy, normalization, padding, encoder, quantizer, layout. */
+  async encode(image: RgbImage): Promise<TokenSet> {
+    checkImage(image);
+    const { frame, geometry } = await applyResize(image, this.manifest.preprocessing.resize);
+    const tokens = await this.encodeTensor(
+      normalize(frame, this.manifest.preprocessing) as { data: Float32Array; shape: [1, 3, number, number] },
+    );
+    tokens.source = { ...geometry, resize: this.manifest.preprocessing.resize.mode };
+    return tokens;
+  }
+
+  /** Model-space input [1, 3, H, W] (already normalized) → tokens. Pads H, W to the size multiple itself. */
+  async encodeTensor(x: { data: Float32Array; shape: [1, 3, number, number] }): Promise<TokenSet> {
+    const [n, c, h, w] = x.shape;
+    if (x.shape.length !== 4 || n !== 1 || c !== 3 || !(h > 0 && w > 0) || x.data.length !== 3 * h * w) {
+      throw new MmtokError('MMTOK_SHAPE', `encodeTensor expects [1, 3, H, W] float32, got [${x.shape.join(', ')}]`);
+    }
+    const pre = this.manifest.preprocessing;
+    const padded = padToMultiple(x as ImageTensor, pre.sizeMultiple, pre.pad ?? 'edge');
+    const grid = await this.encodeGrid(padded);
+    const source: ImageSource = { width: w, height: h, frameWidth: w, frameHeight: h };
+    return { modality: 'image', ...this.layout(grid), tokenizer: { ...this.identity }, source };
+  }
+
+  private async encodeGrid(x: ImageTensor): Promise<Grid> {
+    let latents: Latents;
+    if (this.linear) {
+      const p = patchify(x, this.linear.patchSize);
+      latents = { rows: this.linear.forward(p.data), channels: this.linear.dim, gridH: p.gridH, gridW: p.gridW };
+    } else {
+      const spec = this.manifest.encoder as { inputName: string; outputName: string; output: 'latents' | 'codes' };
+      const out = await this.encoderModel!.run(
+        spec.inputName,
+        { type: 'float32', data: x.data, dims: [...x.shape] },
+        spec.outputName,
+      );
+      if (spec.output === 'codes') return this.codesFromModel(out);
+      latents = this.latentsFromModel(out);
+    }
+    const q = this.requireQuantizer();
+    if (latents.channels !== q.dim) {
+      mismatch(`the encoder makes ${latents.channels} latent channels but the quantizer takes dim ${q.dim}`);
+    }
+    const idx = await q.encode(
+      { data: latents.rows, shape: [latents.gridH * latents.gridW, latents.channels] },
+      { backend: this.backend },
+    );
+    return { indices: idx.data, levels: q.numQuantizers, gridH: latents.gridH, gridW: latents.gridW };
+  }
+
+  /** ONNX latents [1, C, h, w] → rows [h·w, C]. */
+  private latentsFromModel(out: ModelTensor): Latents {
+    if (out.type !== 'float32' || out.dims.length !== 4 || out.dims[0] !== 1) {
+      mismatch(
+        `${this.encoderModel!.file}: latents must be float32 [1, C, h, w], got ${out.type} [${out.dims.join(', ')}]`,
+      );
+    }
+    const [, C, gh, gw] = out.dims;
+    const src = out.data as Float32Array;
+    const rows = new Float32Array(C * gh * gw);
+    const plane = gh * gw;
+    for (let i = 0; i < plane; i++) for (let ch = 0; ch < C; ch++) rows[i * C + ch] = src[ch * plane + i];
+    return { rows, channels: C, gridH: gh, gridW: gw };
+  }
+
+  /** ONNX codes [1, h, w] or [1, h, w, levels] → grid. */
+  private codesFromModel(out: ModelTensor): Grid {
+    const d = out.dims;
+    if ((d.length !== 3 && d.length !== 4) || d[0] !== 1) {
+      mismatch(`${this.encoderModel!.file}: codes must be [1, h, w] or [1, h, w, levels], got [${d.join(', ')}]`);
+    }
+    const levels = d.length === 4 ? d[3] : 1;
+    if (this.quantizer && levels !== this.levels) {
+      mismatch(`${this.encoderModel!.file}: codes have ${levels} levels but the quantizer has ${this.levels}`);
+    }
+    return { indices: toInt32(out, 'encoder codes'), levels, gridH: d[1], gridW: d[2] };
+  }
+
+  private requireQuantizer(): AnyQuantizer {
+    if (!this.quantizer)
+      throw new MmtokError('MMTOK_MANIFEST', `${this.manifestPath}: this tokenizer needs a quantizer`);
+    return this.quantizer;
+  }
+
+  /** Internal [h, w, levels] order → the manifest's layout. */
+  private layout(g: Grid): { indices: Int32Array; shape: number[] } {
+    const { gridH: h, gridW: w, levels: L } = g;
+    const order = this.manifest.tokens.layout;
+    if (L === 1) return { indices: g.indices, shape: [h, w] };
+    if (order[0] === 'h') return { indices: g.indices, shape: [h, w, L] };
+    const out = new Int32Array(g.indices.length);
+    const n = h * w;
+    for (let i = 0; i < n; i++) for (let l = 0; l < L; l++) out[l * n + i] = g.indices[i * L + l];
+    return { indices: out, shape: [L, h, w] };
+  }
+
+  /** Checks a token set against this tokenizer and returns it as an [h, w, levels] grid. */
+  private grid(tokens: TokenSet): Grid {
+    if (tokens?.modality !== 'image') {
+      throw new MmtokError(
+        'MMTOK_TOKENIZER_MISMATCH',
+        `these tokens are not image tokens (modality ${JSON.stringify(tokens?.modality)})`,
+      );
+    }
+    const t = tokens.tokenizer;
+    if (!t || t.hash !== this.identity.hash) {
+      throw new MmtokError(
+        'MMTOK_TOKENIZER_MISMATCH',
+        `these tokens were made by tokenizer '${t?.name}' ${t?.version} (hash ${t?.hash?.slice(0, 12)}…), ` +
+          `not by '${this.identity.name}' ${this.identity.version} (hash ${this.identity.hash.slice(0, 12)}…); ` +
+          'decode them with the tokenizer that made them',
+        { expected: this.identity, got: t },
+      );
+    }
+    const L = this.levels;
+    const s = tokens.shape;
+    const levelsFirst = this.manifest.tokens.layout[0] === 'levels';
+    let h: number;
+    let w: number;
+    if (s.length === 2 && L === 1) [h, w] = s;
+    else if (s.length === 3 && (levelsFirst ? s[0] : s[2]) === L) [h, w] = levelsFirst ? [s[1], s[2]] : [s[0], s[1]];
+    else {
+      throw new MmtokError(
+        'MMTOK_SHAPE',
+        `token shape [${s.join(', ')}] does not fit layout ${JSON.stringify(this.manifest.tokens.layout)} with ${L} level(s)`,
+      );
+    }
+    if (!(tokens.indices instanceof Int32Array) || tokens.indices.length !== h * w * L || !(h > 0 && w > 0)) {
+      throw new MmtokError(
+        'MMTOK_SHAPE',
+        `token shape [${s.join(', ')}] needs ${h * w * L} Int32 indices, got ${tokens.indices?.length}`,
+      );
+    }
+    let indices = tokens.indices;
+    if (levelsFirst && L > 1) {
+      const n = h * w;
+      indices = new Int32Array(n * L);
+      for (let l = 0; l < L; l++) for (let i = 0; i < n; i++) indices[i * L + l] = tokens.indices[l * n + i];
+    }
+    return { indices, levels: L, gridH: h, gridW: w };
+  }
+
+  /** Tokens → model-space output [1, 3, H, W] (before denormalization), cropped to the encoded frame size. */
+  async decodeToTensor(tokens: TokenSet): Promise<{ data: Float32Array; shape: number[] }> {
+    const g = this.grid(tokens);
+    const out = await this.decodeGrid(g);
+    const src = tokens.source ?? {};
+    const fh = Number(src.frameHeight ?? src.height);
+    const fw = Number(src.frameWidth ?? src.width);
+    const [, , H, W] = out.shape;
+    if (!(fh > 0 && fw > 0) || fh > H || fw > W) {
+      mismatch(`token source size ${fw}×${fh} does not fit the decoded ${W}×${H}`);
+    }
+    return cropTensor(out, fh, fw);
+  }
+
+  private async decodeGrid(g: Grid): Promise<ImageTensor> {
+    const n = g.gridH * g.gridW;
+    const shape = g.levels === 1 ? [n] : [n, g.levels];
+    if (this.decoderModel) {
+      const spec = this.manifest.decoder as { inputName: string; outputName: string; input: 'latents' | 'indices' };
+      let input: ModelTensor;
+      if (spec.input === 'indices') {
+        input = {
+          type: 'int64',
+          data: BigInt64Array.from(g.indices, (v) => BigInt(v)),
+          dims: g.levels === 1 ? [1, g.gridH, g.gridW] : [1, g.gridH, g.gridW, g.levels],
+        };
+      } else {
+        const q = this.requireQuantizer();
+        const codes = (await q.decode({ data: g.indices, shape }, { backend: this.backend })).data;
+        const C = q.dim;
+        const nchw = new Float32Array(C * n);
+        for (let i = 0; i < n; i++) for (let ch = 0; ch < C; ch++) nchw[ch * n + i] = codes[i * C + ch];
+        input = { type: 'float32', data: nchw, dims: [1, C, g.gridH, g.gridW] };
+      }
+      const out = await this.decoderModel.run(spec.inputName, input, spec.outputName);
+      if (out.type !== 'float32' || out.dims.length !== 4 || out.dims[0] !== 1 || out.dims[1] !== 3) {
+        mismatch(
+          `${this.decoderModel.file}: output must be float32 [1, 3, H, W], got ${out.type} [${out.dims.join(', ')}]`,
+        );
+      }
+      return { data: out.data as Float32Array, shape: out.dims as [1, number, number, number] };
+    }
+    const q = this.requireQuantizer();
+    const z = (await q.decode({ data: g.indices, shape }, { backend: this.backend })).data;
+    const lin = this.linear!;
+    return unpatchify({ data: lin.inverse(z), gridH: g.gridH, gridW: g.gridW, patchSize: lin.patchSize, channels: 3 });
+  }
+
+  /** Tokens → image at the original size (for 'shorter-side-crop', the size of the cropped square). */
+  async decode(tokens: TokenSet): Promise<RgbImage> {
+    const frame = denormalize(await this.decodeToTensor(tokens), this.manifest.preprocessing);
+    const g = tokens.source as Partial<Geometry>;
+    if (!g.content || !g.sourceRect) return frame;
+    return undoResize(frame, g as Geometry);
+  }
+
+  async dispose(): Promise<void> {
+    await this.encoderModel?.dispose();
+    await this.decoderModel?.dispose();
+  }
+}
+
+async function loadManifestQuantizer(
+  m: TokenizerManifest,
+  dir: string,
+  path: string,
+  backend: string | undefined,
+): Promise<AnyQuantizer | undefined> {
+  const { config, file } = m.quantizer;
+  if (file) {
+    const q = await loadQuantizer(resolve(dir, file), { backend, expectType: config?.type });
+    if (config && JSON.stringify(stripWeights(q.config)) !== JSON.stringify(stripWeights(config))) {
+      throw new MmtokError(
+        'MMTOK_MANIFEST',
+        `${path}: manifest.quantizer.config does not match the config stored in '${file}'`,
+        {
+          path,
+          key: 'manifest.quantizer.config',
+        },
+      );
+    }
+    return q;
+  }
+  if (!config) return undefined;
+  if ((config.type === 'vq' && !config.codebook) || (config.type === 'rvq' && !config.codebooks)) {
+    throw new MmtokError(
+      'MMTOK_MANIFEST',
+      `${path}: manifest.quantizer: a '${config.type}' quantizer needs its codebooks in 'file'`,
+      {
+        path,
+        key: 'manifest.quantizer.file',
+      },
+    );
+  }
+  return createQuantizer(config, { backend });
+}
+
+function stripWeights(c: object): unknown {
+  const o = JSON.parse(JSON.stringify(c, (k, v) => (k === 'codebook' || k === 'codebooks' ? undefined : v)));
+  return JSON.parse(canonicalJson(o));
+}
+
+/**
+ * Loads a tokenizer by built-in name ('default'), by manifest path, or by a directory holding
+ * manifest.json. Unknown names fail with MMTOK_TOKENIZER_NOT_FOUND listing the built-ins.
+ */
+export async function loadTokenizer(
+  nameOrManifestPath: string,
+  options: LoadTokenizerOptions = {},
+): Promise<ImageTokenizer> {
+  const builtin = builtinManifestPath(nameOrManifestPath);
+  if (builtin) return ImageTokenizer.fromManifest(builtin, options);
+  let path = nameOrManifestPath;
+  try {
+    if ((await stat(path)).isDirectory()) path = join(path, 'manifest.json');
+  } catch {
+    throw new MmtokError(
+      'MMTOK_TOKENIZER_NOT_FOUND',
+      `no built-in tokenizer or manifest file named '${nameOrManifestPath}' (built-ins: ${listTokenizers()
+        .map((t) => t.name)
+        .join(', ')})`,
+      { name: nameOrManifestPath },
+    );
+  }
+  return ImageTokenizer.fromManifest(path, options);
+}

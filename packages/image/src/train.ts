@@ -1,0 +1,205 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  configWithoutWeights,
+  createQuantizer,
+  type FitProgress,
+  fitPca,
+  fitQuantizer,
+  MmtokError,
+  type QuantizerConfig,
+  Random,
+} from '@mmtok/core';
+import { saveQuantizer, writeFileAtomic } from '@mmtok/core/node';
+import { type AlphaPolicy, checkImage, readImage } from './io.js';
+import { LinearPatchTransform } from './linear-tokenizer.js';
+import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type TokenizerManifest } from './manifest.js';
+import { padToMultiple, patchify } from './patches.js';
+import { normalize } from './preprocess.js';
+import type { RgbImage } from './types.js';
+
+export type TrainableQuantizer = 'rvq' | 'fsq' | 'lfq';
+
+export interface TrainImageTokenizerOptions {
+  /** Directory for manifest.json, encoder.safetensors and quantizer.safetensors (created if missing). */
+  outDir: string;
+  name?: string;
+  version?: string;
+  description?: string;
+  /** Patch side P; patches are P×P×3. Default 4. */
+  patchSize?: number;
+  /** PCA components kept (RVQ, the default). FSQ uses fsqLevels.length, LFQ lfqBits. Default 16. */
+  dim?: number;
+  /** Default 'rvq'. */
+  quantizer?: TrainableQuantizer;
+  /** RVQ codebook size per level. Default 256. */
+  codebookSize?: number;
+  /** RVQ levels. Default 4. */
+  numQuantizers?: number;
+  /** FSQ levels per PCA component. Default [8, 8, 8, 5, 5, 5]. */
+  fsqLevels?: number[];
+  /** LFQ bits = PCA components. Default 12. */
+  lfqBits?: number;
+  /** Patches sampled for PCA and k-means, spread evenly over the images. Default 65536. */
+  maxPatches?: number;
+  /** k-means iterations per RVQ level. Default 20. */
+  iterations?: number;
+  seed?: number;
+  /** Core backend for k-means. */
+  backend?: string;
+  /** Per-channel normalization on [0, 1]. Default mean 0.5, std 0.5 (values in [-1, 1]). */
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  /** Alpha policy for image paths. */
+  alpha?: AlphaPolicy;
+  /** Free-form facts recorded in the manifest's metadata. */
+  metadata?: Record<string, unknown>;
+  onProgress?: (info: { stage: 'read' | 'pca' | 'quantizer' | 'write'; detail?: FitProgress | string }) => void;
+}
+
+export interface TrainImageTokenizerResult {
+  manifestPath: string;
+  /** Patches the transform and quantizer were fitted on. */
+  patches: number;
+  /** Share of the patch variance the kept PCA components explain. */
+  explainedVariance: number;
+}
+
+/**
+ * Fits the built-in linear tokenizer: PCA of P×P×3 patches → quantizer (RVQ fitted by k-means on
+ * the PCA coefficients; FSQ/LFQ with per-component scales) → inverse. Deterministic for a seed.
+ */
+export async function trainImageTokenizer(
+  images: RgbImage[] | string[],
+  options: TrainImageTokenizerOptions,
+): Promise<TrainImageTokenizerResult> {
+  if (!options || typeof options.outDir !== 'string' || options.outDir === '') {
+    throw new MmtokError('MMTOK_CONFIG', "option 'outDir' is required: the directory to write the tokenizer into");
+  }
+  if (!Array.isArray(images) || images.length === 0) throw new MmtokError('MMTOK_EMPTY', 'no training images given');
+  const P = options.patchSize ?? 4;
+  const kind = options.quantizer ?? 'rvq';
+  if (!['rvq', 'fsq', 'lfq'].includes(kind)) {
+    throw new MmtokError(
+      'MMTOK_CONFIG',
+      `option 'quantizer' must be 'rvq', 'fsq' or 'lfq', got ${JSON.stringify(kind)}`,
+    );
+  }
+  const fsqLevels = options.fsqLevels ?? [8, 8, 8, 5, 5, 5];
+  const dim = kind === 'fsq' ? fsqLevels.length : kind === 'lfq' ? (options.lfqBits ?? 12) : (options.dim ?? 16);
+  const D = P * P * 3;
+  if (!Number.isInteger(P) || P < 1 || P > 64)
+    throw new MmtokError('MMTOK_CONFIG', `option 'patchSize' must be an integer in [1, 64], got ${P}`);
+  if (!Number.isInteger(dim) || dim < 1 || dim > D) {
+    throw new MmtokError(
+      'MMTOK_CONFIG',
+      `the PCA dimension must be an integer in [1, ${D}] for ${P}×${P} patches, got ${dim}`,
+    );
+  }
+  const norm = { mean: options.mean ?? [0.5, 0.5, 0.5], std: options.std ?? [0.5, 0.5, 0.5] } as const;
+  const seed = options.seed ?? 0;
+  const maxPatches = options.maxPatches ?? 65536;
+  const report = options.onProgress;
+
+  // Sample patches evenly per image so one large image does not dominate.
+  const rng = new Random(seed);
+  const perImage = Math.max(1, Math.ceil(maxPatches / images.length));
+  const chunks: Float32Array[] = [];
+  for (const item of images) {
+    const image = typeof item === 'string' ? await readImage(item, { alpha: options.alpha }) : item;
+    checkImage(image, typeof item === 'string' ? item : 'training image');
+    report?.({ stage: 'read', detail: typeof item === 'string' ? item : `${image.width}×${image.height}` });
+    const p = patchify(padToMultiple(normalize(image, norm), P, 'edge'), P);
+    const n = p.gridH * p.gridW;
+    if (n <= perImage) chunks.push(p.data);
+    else {
+      const pick = Array.from(rng.sample(n, perImage)).sort((a, b) => a - b);
+      const out = new Float32Array(pick.length * D);
+      pick.forEach((r, i) => {
+        out.set(p.data.subarray(r * D, (r + 1) * D), i * D);
+      });
+      chunks.push(out);
+    }
+  }
+  const total = chunks.reduce((a, c) => a + c.length / D, 0);
+  const rows = new Float32Array(total * D);
+  let at = 0;
+  for (const c of chunks) {
+    rows.set(c, at);
+    at += c.length;
+  }
+
+  report?.({ stage: 'pca', detail: `${total} patches of ${D} values → ${dim} components` });
+  const pca = fitPca({ data: rows, shape: [total, D] }, D, { components: dim });
+  const explained = pca.variances.reduce((a, b) => a + b, 0) / pca.totalVariance;
+  const sd = Array.from(pca.variances, (v) => Math.sqrt(Math.max(v, 1e-12)));
+  // FSQ (hard clamp) sees ±2σ as ±1; LFQ reconstructs a sign as ±E|z| = σ·√(2/π); RVQ works in PCA units.
+  const scale = Float32Array.from(sd, (s) =>
+    kind === 'fsq' ? 2 * s : kind === 'lfq' ? s * Math.sqrt(2 / Math.PI) : 1,
+  );
+  const linear = new LinearPatchTransform(P, pca.mean, pca.components, scale);
+  const coeffs = linear.forward(rows);
+
+  report?.({ stage: 'quantizer' });
+  let config: QuantizerConfig;
+  if (kind === 'rvq') {
+    const base: QuantizerConfig = {
+      type: 'rvq',
+      dim,
+      codebookSize: options.codebookSize ?? 256,
+      numQuantizers: options.numQuantizers ?? 4,
+    };
+    config = await fitQuantizer(
+      base,
+      { data: coeffs, shape: [total, dim] },
+      {
+        seed,
+        iterations: options.iterations ?? 20,
+        backend: options.backend,
+        onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
+      },
+    );
+  } else if (kind === 'fsq') {
+    config = {
+      type: 'fsq',
+      levels: fsqLevels,
+      boundHardClamp: true,
+      preserveSymmetry: fsqLevels.includes(2) || undefined,
+    };
+  } else {
+    config = { type: 'lfq', dim };
+  }
+  const quantizer = await createQuantizer(config, { backend: options.backend });
+
+  report?.({ stage: 'write' });
+  await mkdir(options.outDir, { recursive: true });
+  const manifest: TokenizerManifest = {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    name: options.name ?? 'custom',
+    version: options.version ?? '1.0.0',
+    ...(options.description ? { description: options.description } : {}),
+    modality: 'image',
+    preprocessing: { resize: { mode: 'none' }, mean: [...norm.mean], std: [...norm.std], sizeMultiple: P, pad: 'edge' },
+    encoder: { kind: 'linear-patch', patchSize: P, weights: 'encoder.safetensors' },
+    quantizer:
+      kind === 'rvq'
+        ? { config: configWithoutWeights(config), file: 'quantizer.safetensors' }
+        : { config: JSON.parse(JSON.stringify(config)) },
+    decoder: { kind: 'linear-patch-inverse' },
+    tokens: { layout: ['h', 'w', 'levels'] },
+    metadata: {
+      trainer: 'mmtok trainImageTokenizer',
+      images: images.length,
+      patches: total,
+      pcaExplainedVariance: Number(explained.toFixed(6)),
+      seed,
+      ...options.metadata,
+    },
+  };
+  await writeFileAtomic(join(options.outDir, 'encoder.safetensors'), linear.serialize());
+  if (kind === 'rvq') await saveQuantizer(quantizer, join(options.outDir, 'quantizer.safetensors'));
+  const manifestPath = join(options.outDir, 'manifest.json');
+  await writeFileAtomic(manifestPath, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  return { manifestPath, patches: total, explainedVariance: explained };
+}
