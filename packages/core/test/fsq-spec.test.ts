@@ -16,7 +16,10 @@ function nextUp(v: number): number {
 }
 
 describe('the js FSQ kernel evaluates the formula exactly', () => {
-  for (const levels of [[8, 5, 5, 5], [7, 6, 4, 3, 2]]) {
+  for (const levels of [
+    [8, 5, 5, 5],
+    [7, 6, 4, 3, 2],
+  ]) {
     for (const [symmetric, hardClamp] of [
       [false, false],
       [false, true],
@@ -42,7 +45,8 @@ describe('the js FSQ kernel evaluates the formula exactly', () => {
         const basis = fsqBasis(levels);
         for (let r = 0; r < rows; r++) {
           let expected = 0;
-          for (let j = 0; j < dim; j++) expected += fsqLevelIndex(x[r * dim + j], levels[j], symmetric, hardClamp) * basis[j];
+          for (let j = 0; j < dim; j++)
+            expected += fsqLevelIndex(x[r * dim + j], levels[j], symmetric, hardClamp) * basis[j];
           if (indices[r] !== expected) expect({ row: r, got: indices[r] }).toEqual({ row: r, got: expected });
         }
       });

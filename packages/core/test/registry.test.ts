@@ -25,13 +25,11 @@ describe('backend registry', () => {
   });
 
   it('never picks a manual-only backend unless it is named', async () => {
-    const r = new BackendRegistry()
-      .register({ name: 'js', priority: 0, load: async () => jsBackend })
-      .register({
-        name: 'soft-gpu',
-        priority: 100,
-        load: async () => fake('soft-gpu', { manualOnly: 'software adapter' }),
-      });
+    const r = new BackendRegistry().register({ name: 'js', priority: 0, load: async () => jsBackend }).register({
+      name: 'soft-gpu',
+      priority: 100,
+      load: async () => fake('soft-gpu', { manualOnly: 'software adapter' }),
+    });
     expect((await r.kernel('gather')).backend).toBe('js');
     expect((await r.kernel('gather', 'soft-gpu')).backend).toBe('soft-gpu');
     const s = (await r.status()).find((x) => x.name === 'soft-gpu');
