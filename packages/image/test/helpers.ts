@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { psnr as psnrOf } from '@mmtok/diagnostics';
 import type { RgbImage } from '../src/index.js';
 
 export const SAMPLES = fileURLToPath(new URL('../assets/samples/', import.meta.url));
@@ -14,9 +15,7 @@ export function randomImage(width: number, height: number): RgbImage {
 }
 
 export function psnr(a: RgbImage, b: RgbImage): number {
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += (a.data[i] - b.data[i]) ** 2;
-  return 10 * Math.log10((255 * 255) / (s / a.data.length));
+  return psnrOf({ data: a.data, shape: [a.height, a.width, 3] }, { data: b.data, shape: [b.height, b.width, 3] });
 }
 
 export async function withTmp<T>(fn: (dir: string) => Promise<T>): Promise<T> {
