@@ -24,14 +24,21 @@ describe('backend registry', () => {
     expect(status[0].reason).toBe('no driver');
   });
 
-  it('never picks a manual-only backend unless it is named', async () => {
+  it('never picks (nor starts) a manual-only backend unless it is named', async () => {
+    let loads = 0;
     const r = new BackendRegistry().register({ name: 'js', priority: 0, load: async () => jsBackend }).register({
       name: 'soft-gpu',
       priority: 100,
-      load: async () => fake('soft-gpu', { manualOnly: 'software adapter' }),
+      load: async () => {
+        loads++;
+        return fake('soft-gpu');
+      },
+      manualOnly: async () => 'software adapter',
     });
     expect((await r.kernel('gather')).backend).toBe('js');
+    expect(loads).toBe(0);
     expect((await r.kernel('gather', 'soft-gpu')).backend).toBe('soft-gpu');
+    expect(loads).toBe(1);
     const s = (await r.status()).find((x) => x.name === 'soft-gpu');
     expect(s).toMatchObject({ available: true, automatic: false, reason: 'software adapter' });
   });

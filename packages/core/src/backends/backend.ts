@@ -4,11 +4,6 @@ import type { KernelTable } from './ops.js';
 export interface Backend {
   readonly name: string;
   readonly kernels: KernelTable;
-  /**
-   * Why this backend is used only when named, never picked automatically (e.g. a software GPU
-   * adapter, slower than the CPU backends); undefined when it may be picked.
-   */
-  readonly manualOnly?: string;
   dispose?(): Promise<void> | void;
 }
 
@@ -21,4 +16,10 @@ export interface BackendProvider {
   /** Higher is preferred when the caller names no backend. */
   readonly priority: number;
   load(): Promise<Backend>;
+  /**
+   * Checked before loading when the caller names no backend: why this one should be used only when
+   * named (e.g. a software GPU adapter, slower than the CPU backends), or undefined. Cheap, so an
+   * unnamed call never pays for starting a backend it would not pick.
+   */
+  manualOnly?(): Promise<string | undefined>;
 }

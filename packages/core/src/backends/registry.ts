@@ -18,11 +18,24 @@ type LoadState = { backend: Backend } | { error: string };
 export class BackendRegistry {
   private readonly providers = new Map<string, BackendProvider>();
   private readonly loads = new Map<string, Promise<LoadState>>();
+  private readonly manual = new Map<string, Promise<string | undefined>>();
 
   register(provider: BackendProvider): this {
     this.providers.set(provider.name, provider);
     this.loads.delete(provider.name);
+    this.manual.delete(provider.name);
     return this;
+  }
+
+  /** Why `name` is used only when named, or undefined (a failing probe leaves the decision to load()). */
+  private manualOnly(name: string): Promise<string | undefined> {
+    let reason = this.manual.get(name);
+    if (!reason) {
+      const probe = this.providers.get(name)?.manualOnly;
+      reason = probe ? probe().catch(() => undefined) : Promise.resolve(undefined);
+      this.manual.set(name, reason);
+    }
+    return reason;
   }
 
   names(): string[] {
@@ -50,7 +63,7 @@ export class BackendRegistry {
         const state = await this.load(name);
         const priority = this.providers.get(name)?.priority ?? 0;
         if ('error' in state) return { name, priority, available: false, automatic: false, reason: state.error };
-        const manual = state.backend.manualOnly;
+        const manual = await this.manualOnly(name);
         return { name, priority, available: true, automatic: !manual, ...(manual ? { reason: manual } : {}) };
       }),
     );
@@ -65,13 +78,14 @@ export class BackendRegistry {
         reasons.push(`[${name}] unknown backend`);
         continue;
       }
+      const manual = backend ? undefined : await this.manualOnly(name);
+      if (manual) {
+        reasons.push(`[${name}] used only when named: ${manual}`);
+        continue;
+      }
       const state = await this.load(name);
       if ('error' in state) {
         reasons.push(`[${name}] ${state.error}`);
-        continue;
-      }
-      if (!backend && state.backend.manualOnly) {
-        reasons.push(`[${name}] used only when named: ${state.backend.manualOnly}`);
         continue;
       }
       const kernel = state.backend.kernels[op] as Kernel<Op> | undefined;
@@ -97,5 +111,6 @@ export class BackendRegistry {
       if ('backend' in s) await s.backend.dispose?.();
     }
     this.loads.clear();
+    this.manual.clear();
   }
 }

@@ -40,6 +40,18 @@ async function findGpu(): Promise<GPU> {
   return mod.create([]);
 }
 
+/** The adapter this host offers, its description, and whether it is a software fallback. */
+export async function findAdapter(): Promise<{ gpu: GPU; adapter: GPUAdapter; name: string; fallback: boolean }> {
+  const gpu = await findGpu();
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new MmtokError('MMTOK_BACKEND', 'no WebGPU adapter: requestAdapter() returned null');
+  const info = adapter.info;
+  const name = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ');
+  // isFallbackAdapter is newer than @webgpu/types' GPUAdapterInfo.
+  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter === true;
+  return { gpu, adapter, name: name || 'unknown adapter', fallback };
+}
+
 /** One device plus the caches that live as long as it: pipelines by program key, codebook buffers. */
 export class GpuContext {
   readonly stats: GpuStats = { pipelinesCompiled: 0, dispatches: 0, codebookUploads: 0 };
@@ -56,8 +68,6 @@ export class GpuContext {
     gpu: GPU,
     readonly adapterName: string,
     private readonly options: GpuContextOptions,
-    /** A software adapter (e.g. lavapipe): correct, but no faster than the CPU. */
-    readonly fallbackAdapter = false,
   ) {
     this.gpu = gpu;
     device.addEventListener('uncapturederror', (e) => {
@@ -69,9 +79,7 @@ export class GpuContext {
   }
 
   static async create(options: GpuContextOptions = {}): Promise<GpuContext> {
-    const gpu = await findGpu();
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!adapter) throw new MmtokError('MMTOK_BACKEND', 'no WebGPU adapter: requestAdapter() returned null');
+    const { gpu, adapter, name } = await findAdapter();
     const a = adapter.limits;
     // Ask for what the adapter offers: the defaults (128 MiB bindings) would force needless chunking.
     const device = await adapter.requestDevice({
@@ -80,10 +88,7 @@ export class GpuContext {
         maxBufferSize: a.maxBufferSize,
       },
     });
-    const info = adapter.info;
-    const name = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ');
-    const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean })?.isFallbackAdapter === true;
-    return new GpuContext(device, gpu, name || 'unknown adapter', options, fallback);
+    return new GpuContext(device, gpu, name, options);
   }
 
   get limits(): GPUSupportedLimits {

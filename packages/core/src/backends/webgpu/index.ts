@@ -1,19 +1,15 @@
 import type { Backend, BackendProvider } from '../backend.js';
 import type { KernelTable } from '../ops.js';
-import { GpuContext, type GpuContextOptions, type GpuStats } from './device.js';
+import { findAdapter, GpuContext, type GpuContextOptions, type GpuStats } from './device.js';
 import { webgpuKernels } from './kernels.js';
 
 /** The webgpu backend: WGSL kernels on one device; `dispose()` destroys the device and its buffers. */
 export class WebgpuBackend implements Backend {
   readonly name = 'webgpu';
   readonly kernels: KernelTable;
-  readonly manualOnly?: string;
 
   constructor(private readonly context: GpuContext) {
     this.kernels = webgpuKernels(context);
-    if (context.fallbackAdapter) {
-      this.manualOnly = `the adapter (${context.adapterName}) is a software fallback, slower than the CPU backends`;
-    }
   }
 
   /** Adapter description, for reports. */
@@ -41,6 +37,12 @@ export function createWebgpuProvider(options: WebgpuProviderOptions = {}): Backe
     name: 'webgpu',
     priority: options.priority ?? 100,
     load: async () => new WebgpuBackend(await GpuContext.create(options)),
+    manualOnly: async () => {
+      const adapter = await findAdapter();
+      return adapter.fallback
+        ? `the adapter (${adapter.name}) is a software fallback, slower than the CPU backends`
+        : undefined;
+    },
   };
 }
 
