@@ -45,7 +45,13 @@ function sample(codebookSize: number, shape: number[], dropped = false): TokenFi
       modality: 'image',
       shape,
       codebookSize,
-      source: { width: 64 + rng.int(100), height: 48 + rng.int(100), path: 'ünïcode ✓.png' },
+      source: {
+        width: 64 + rng.int(100),
+        height: 48 + rng.int(100),
+        path: 'ünïcode ✓.png',
+        crop: { left: rng.int(10), top: 0, size: [32, 32] },
+        note: null,
+      },
       createdBy: 'mmtok test',
     },
     indices,
@@ -208,6 +214,11 @@ describe('token file failures', () => {
       expect(e.code, header).toBe('MMTOK_TOKEN_FILE');
       expect(e.message, header).toMatch(message);
     }
+    const nonFinite = encodeTokenFile.bind(null, {
+      header: { ...good, modality: 'image', source: { crop: { left: Number.NaN } } },
+      indices: Int32Array.of(0, 1, 2, 3),
+    } as never);
+    expect(errorOf(nonFinite).message).toMatch(/header\.source\.crop\.left must be JSON/);
     // The crafted helper itself writes readable files (unpadded header, unknown keys ignored).
     const ok = decodeTokenFile(
       craft(JSON.stringify({ ...good, dtype: 'uint8', future: 1 }), Uint8Array.of(1, 2, 3, 4)),

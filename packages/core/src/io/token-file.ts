@@ -40,8 +40,38 @@ export interface TokenizerIdentity {
   hash: string;
 }
 
-/** Facts about the source media (width, height, frames, fps, sampleRate, duration, …). */
-export type TokenSource = Record<string, number | string | boolean>;
+/** A JSON value with finite numbers only. */
+export type TokenSourceValue =
+  | number
+  | string
+  | boolean
+  | null
+  | TokenSourceValue[]
+  | { [key: string]: TokenSourceValue };
+
+/** Facts about the source media (width, height, frames, fps, sampleRate, duration, crop rectangles, …). */
+export type TokenSource = Record<string, TokenSourceValue>;
+
+/** Path of the first value in `v` that JSON cannot carry faithfully (a non-finite number, …), or undefined. */
+function badJsonValue(v: unknown, path: string): string | undefined {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return undefined;
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : path;
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) {
+      const bad = badJsonValue(x, `${path}[${i}]`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  if (typeof v === 'object') {
+    for (const [k, x] of Object.entries(v as object)) {
+      const bad = badJsonValue(x, `${path}.${k}`);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  return path;
+}
 
 export interface TokenFileHeader {
   tokenizer: TokenizerIdentity;
@@ -121,10 +151,8 @@ function checkHeader(h: unknown, fail: (message: string) => never): TokenFileHea
   }
   const source = o.source;
   if (!source || typeof source !== 'object' || Array.isArray(source)) fail('header.source must be an object');
-  for (const [k, v] of Object.entries(source)) {
-    const ok = typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-    if (!ok) fail(`header.source.${k} must be a finite number, a string or a boolean, got ${JSON.stringify(v)}`);
-  }
+  const bad = badJsonValue(source, 'header.source');
+  if (bad) fail(`${bad} must be JSON (finite numbers, strings, booleans, null, arrays, objects)`);
   if (o.createdBy !== undefined && typeof o.createdBy !== 'string') fail('header.createdBy must be a string');
   const out: TokenFileHeader = {
     tokenizer: { name: t.name as string, version: t.version as string, hash: t.hash as string },

@@ -1,0 +1,159 @@
+import { join } from 'node:path';
+import type { AnyQuantizer } from '@mmtok/core';
+import { writeFileAtomic } from '@mmtok/core/node';
+import {
+  CodebookAccumulator,
+  type CodeStructure,
+  createReport,
+  type DiagnosticsReport,
+  psnr,
+  rateFigures,
+  renderReportHtml,
+  serializeReport,
+  ssim,
+} from '@mmtok/diagnostics';
+import { type RgbImage, readImage } from '@mmtok/image';
+import { type FileFailure, runEach } from '../batch.js';
+import { IMAGE_EXTENSIONS } from '../formats.js';
+import { expandInputs } from '../inputs.js';
+import { assertWritableDir, ensureParentDir } from '../outputs.js';
+import type { ProgressCallback } from '../progress.js';
+import { TokenizerPool } from '../tokenizer-pool.js';
+import { VERSION } from '../version.js';
+
+export interface DiagnoseFilesOptions {
+  /** Image files, folders (searched recursively) or globs. */
+  inputs: readonly string[];
+  /** Folder receiving report.json and report.html. Default 'mmtok-report'. */
+  output?: string;
+  tokenizer?: string;
+  backend?: string;
+  /** Title of the HTML page. */
+  title?: string;
+  onProgress?: ProgressCallback;
+}
+
+export interface DiagnosedFile {
+  input: string;
+  width: number;
+  height: number;
+  tokens: number;
+  /** dB; null when the reconstruction is exact. */
+  psnr: number | null;
+  /** null for images smaller than SSIM's 11×11 window. */
+  ssim: number | null;
+}
+
+export interface DiagnoseFilesResult {
+  /** Undefined when no input could be diagnosed (then nothing is written). */
+  report?: DiagnosticsReport;
+  reportPath?: string;
+  htmlPath?: string;
+  files: DiagnosedFile[];
+  failures: FileFailure[];
+}
+
+function finite(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+/** SSIM needs an 11×11 window; smaller images get no value rather than failing. */
+function ssimOrNull(a: RgbImage, b: RgbImage): number | null {
+  if (a.width < 11 || a.height < 11) return null;
+  const shape = [a.height, a.width, 3];
+  return finite(ssim({ data: a.data, shape }, { data: b.data, shape }));
+}
+
+/** Per-dimension structure of FSQ/LFQ codes, so the report can show level and bit balance. */
+function structureOf(q: AnyQuantizer): CodeStructure | undefined {
+  const c = q.config;
+  if (c.type === 'fsq' || c.type === 'residual-fsq') return { type: 'fsq', levels: c.levels };
+  if (c.type === 'lfq' || c.type === 'residual-lfq') return { type: 'lfq', bits: c.dim };
+  return undefined;
+}
+
+/**
+ * Encodes and decodes each image, measures PSNR/SSIM against the original and codebook usage over
+ * all tokens, and writes report.json (the diagnostics schema) and report.html into `output`.
+ */
+export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<DiagnoseFilesResult> {
+  const outDir = options.output ?? 'mmtok-report';
+  const inputs = await expandInputs(options.inputs, { extensions: IMAGE_EXTENSIONS, what: 'images' });
+  await assertWritableDir(outDir);
+  const pool = new TokenizerPool({ backend: options.backend });
+  try {
+    const tokenizer = await pool.get(options.tokenizer ?? 'default');
+    // Without a quantizer (an ONNX encoder that emits codes) the codebook size is unknown: no usage stats.
+    const q = tokenizer.quantizer;
+    const levels = q?.numQuantizers ?? 1;
+    const structure = q && structureOf(q);
+    const counts =
+      q && new CodebookAccumulator({ codebookSize: q.codebookSize, levels, ...(structure ? { structure } : {}) });
+    let positions = 0;
+    let pixels = 0;
+    const { results, failures } = await runEach(
+      inputs,
+      (i) => i.path,
+      async (input): Promise<DiagnosedFile> => {
+        const image = await readImage(input.path);
+        const tokens = await tokenizer.encode(image);
+        const back = await tokenizer.decode(tokens);
+        const rows = tokens.indices.length / levels;
+        const scores = {
+          psnr: finite(psnr(image.data, back.data)),
+          ssim: ssimOrNull(image, back),
+        };
+        // Count codes only once the item has fully succeeded, so failures do not skew usage.
+        counts?.update({ data: tokens.indices, shape: levels === 1 ? [rows] : [rows, levels] });
+        positions += rows;
+        pixels += image.width * image.height;
+        return {
+          input: input.path,
+          width: image.width,
+          height: image.height,
+          tokens: tokens.indices.length,
+          ...scores,
+        };
+      },
+      { phase: 'diagnose', onProgress: options.onProgress },
+    );
+    if (results.length === 0) return { files: [], failures };
+
+    const n = results.length;
+    const report = createReport({
+      tokenizer: {
+        ...tokenizer.identity,
+        modality: 'image',
+        ...(q ? { quantizer: { type: q.config.type, codebookSize: q.codebookSize, levels } } : {}),
+      },
+      data: { items: n, tokens: results.reduce((a, r) => a + r.tokens, 0) },
+      // Mean positions and pixels per image: inputs may differ in size.
+      ...(q
+        ? {
+            rate: rateFigures({
+              codebookSize: q.codebookSize,
+              levels,
+              positionsPerImage: positions / n,
+              pixelsPerImage: pixels / n,
+            }),
+          }
+        : {}),
+      ...(counts ? { codebook: counts.stats() } : {}),
+      items: results.map((r) => ({ id: r.input, values: { psnr: r.psnr, ssim: r.ssim } })),
+      primaryMetric: 'psnr',
+    });
+    report.generator = `mmtok ${VERSION}`;
+    const reportPath = join(outDir, 'report.json');
+    const htmlPath = join(outDir, 'report.html');
+    await ensureParentDir(reportPath);
+    const encoder = new TextEncoder();
+    await writeFileAtomic(reportPath, encoder.encode(`${serializeReport(report)}\n`));
+    await writeFileAtomic(
+      htmlPath,
+      encoder.encode(renderReportHtml(report, options.title ? { title: options.title } : {})),
+    );
+    return { report, reportPath, htmlPath, files: results, failures };
+  } finally {
+    await pool.dispose();
+  }
+}

@@ -1,0 +1,81 @@
+import { encodeTokenFile, type TokenizerIdentity } from '@mmtok/core';
+import { writeFileAtomic } from '@mmtok/core/node';
+import { readImage } from '@mmtok/image';
+import { type FileFailure, runEach } from '../batch.js';
+import { IMAGE_EXTENSIONS } from '../formats.js';
+import { expandInputs } from '../inputs.js';
+import { ensureParentDir, planOutputs } from '../outputs.js';
+import type { ProgressCallback } from '../progress.js';
+import { tokenSetToFile } from '../token-sets.js';
+import { TokenizerPool } from '../tokenizer-pool.js';
+
+export interface EncodeFilesOptions {
+  /** Image files, folders (searched recursively) or globs. */
+  inputs: readonly string[];
+  /** A `.mmtok` file for one input, or a folder receiving `<name>.mmtok` per input. */
+  output: string;
+  /** Built-in tokenizer name or manifest path. Default 'default' (embedded). */
+  tokenizer?: string;
+  /** Kernel backend ('js', 'ort', 'webgpu'); the best available when omitted. */
+  backend?: string;
+  onProgress?: ProgressCallback;
+}
+
+export interface EncodedFile {
+  input: string;
+  output: string;
+  width: number;
+  height: number;
+  /** Token layout, e.g. [h, w, levels]. */
+  shape: number[];
+  /** Number of indices (the product of shape). */
+  tokens: number;
+  /** Size of the written token file. */
+  bytes: number;
+}
+
+export interface EncodeFilesResult {
+  tokenizer: TokenizerIdentity;
+  files: EncodedFile[];
+  /** Inputs that could not be encoded; nothing was written for them. */
+  failures: FileFailure[];
+}
+
+/**
+ * Encodes images into `.mmtok` token files. Setup problems (no inputs, unwritable output, unknown
+ * tokenizer) throw MmtokError; a failing input is reported in `failures` and the rest go on.
+ */
+export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFilesResult> {
+  const inputs = await expandInputs(options.inputs, { extensions: IMAGE_EXTENSIONS, what: 'images' });
+  const planned = await planOutputs(inputs, options.output, '.mmtok');
+  const pool = new TokenizerPool({ backend: options.backend });
+  try {
+    const tokenizer = await pool.get(options.tokenizer ?? 'default');
+    // Recorded so readers can check indices; absent for ONNX tokenizers that quantize inside the model.
+    const codebookSize = tokenizer.quantizer?.codebookSize;
+    const { results, failures } = await runEach(
+      planned,
+      (p) => p.input.path,
+      async ({ input, output }): Promise<EncodedFile> => {
+        const image = await readImage(input.path);
+        const tokens = await tokenizer.encode(image);
+        const bytes = encodeTokenFile(tokenSetToFile(tokens, codebookSize));
+        await ensureParentDir(output);
+        await writeFileAtomic(output, bytes);
+        return {
+          input: input.path,
+          output,
+          width: image.width,
+          height: image.height,
+          shape: [...tokens.shape],
+          tokens: tokens.indices.length,
+          bytes: bytes.length,
+        };
+      },
+      { phase: 'encode', onProgress: options.onProgress },
+    );
+    return { tokenizer: { ...tokenizer.identity }, files: results, failures };
+  } finally {
+    await pool.dispose();
+  }
+}

@@ -1,0 +1,97 @@
+import { open, stat } from 'node:fs/promises';
+import { MmtokError, TOKEN_FILE_MAGIC, type TokenFileHeader, type TokenizerIdentity } from '@mmtok/core';
+import { readTokenFile } from '@mmtok/core/node';
+import { TokenizerPool } from '../tokenizer-pool.js';
+
+export interface DescribeOptions {
+  /** A `.mmtok` token file, a tokenizer manifest path, or a built-in tokenizer name. */
+  target: string;
+  backend?: string;
+}
+
+export interface TokenFileDescription {
+  kind: 'token-file';
+  path: string;
+  bytes: number;
+  header: TokenFileHeader;
+  /** Number of indices (the product of the shape). */
+  tokens: number;
+  /** Distinct index values in the file (-1, a dropped level, excluded). */
+  distinct: number;
+}
+
+export interface TokenizerDescription {
+  kind: 'tokenizer';
+  target: string;
+  identity: TokenizerIdentity;
+  /** Null when the tokenizer's ONNX encoder emits codes itself. */
+  quantizer: { type: string; codebookSize: number; levels: number; dim: number } | null;
+  /** Absolute path of the manifest file. */
+  manifestPath: string;
+  /** The tokenizer's manifest as loaded (JSON-safe). */
+  manifest: unknown;
+}
+
+export type Description = TokenFileDescription | TokenizerDescription;
+
+/** True when the file at `path` begins with the token file magic. */
+async function hasTokenMagic(path: string): Promise<boolean> {
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(path, 'r');
+    const buf = new Uint8Array(TOKEN_FILE_MAGIC.length);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return bytesRead === buf.length && buf.every((b, i) => b === TOKEN_FILE_MAGIC[i]);
+  } catch {
+    return false;
+  } finally {
+    await fh?.close();
+  }
+}
+
+async function isPlainFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** Describes a token file (header, counts) or a tokenizer (identity, quantizer, manifest). */
+export async function describe(options: DescribeOptions): Promise<Description> {
+  const { target } = options;
+  if (target.toLowerCase().endsWith('.mmtok') || (await hasTokenMagic(target))) {
+    const file = await readTokenFile(target);
+    const distinct = new Set<number>();
+    for (const v of file.indices) if (v >= 0) distinct.add(v);
+    return {
+      kind: 'token-file',
+      path: target,
+      bytes: (await stat(target)).size,
+      header: file.header,
+      tokens: file.indices.length,
+      distinct: distinct.size,
+    };
+  }
+  if ((await isPlainFile(target)) && !target.toLowerCase().endsWith('.json')) {
+    throw new MmtokError(
+      'MMTOK_FILE_FORMAT',
+      `${target} is neither a .mmtok token file nor a tokenizer manifest (.json); info takes one of those, a manifest folder, or a built-in name`,
+      { path: target },
+    );
+  }
+  const pool = new TokenizerPool({ backend: options.backend });
+  try {
+    const tok = await pool.get(target);
+    const q = tok.quantizer;
+    return {
+      kind: 'tokenizer',
+      target,
+      identity: { ...tok.identity },
+      quantizer: q ? { type: q.config.type, codebookSize: q.codebookSize, levels: q.numQuantizers, dim: q.dim } : null,
+      manifestPath: tok.manifestPath,
+      manifest: tok.manifest,
+    };
+  } finally {
+    await pool.dispose();
+  }
+}

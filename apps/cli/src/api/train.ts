@@ -1,0 +1,113 @@
+import { basename, resolve } from 'node:path';
+import { type TrainImageTokenizerOptions, trainImageTokenizer } from '@mmtok/image';
+import { usageError } from '../errors.js';
+import { IMAGE_EXTENSIONS } from '../formats.js';
+import { expandInputs } from '../inputs.js';
+import { assertWritableDir } from '../outputs.js';
+import type { ProgressCallback } from '../progress.js';
+
+export interface TrainTokenizerOptions {
+  /** Training images: files, folders (searched recursively) or globs. */
+  inputs: readonly string[];
+  /** Folder receiving manifest.json and its weights files. */
+  output: string;
+  /** Name recorded in the manifest. Default: the output folder's name. */
+  name?: string;
+  /** Patch edge in pixels. Default 4. */
+  patchSize?: number;
+  /** PCA components kept: rvq latent size, lfq bits; for fsq it must equal the number of levels. */
+  dims?: number;
+  /** Default 'rvq'. */
+  quantizer?: 'rvq' | 'fsq' | 'lfq';
+  /** rvq: [residual levels]; fsq: levels per dimension (e.g. [8, 5, 5, 5]). */
+  levels?: readonly number[];
+  /** rvq: codes per level. */
+  codebookSize?: number;
+  seed?: number;
+  backend?: string;
+  onProgress?: ProgressCallback;
+}
+
+export interface TrainTokenizerResult {
+  manifestPath: string;
+  name: string;
+  quantizer: 'rvq' | 'fsq' | 'lfq';
+  images: number;
+  /** Patches the transform and quantizer were fitted on. */
+  patches: number;
+  /** Share of patch variance the kept PCA components explain. */
+  explainedVariance: number;
+}
+
+/** The trainer's quantizer options from the CLI's family-neutral ones; nonsense combinations are usage errors. */
+function quantizerOptions(o: TrainTokenizerOptions): Partial<TrainImageTokenizerOptions> {
+  const kind = o.quantizer ?? 'rvq';
+  if (kind === 'rvq') {
+    if (o.levels && o.levels.length !== 1)
+      throw usageError('--levels for rvq is one number: the residual depth, e.g. --levels 4');
+    return { dim: o.dims, numQuantizers: o.levels?.[0], codebookSize: o.codebookSize };
+  }
+  if (o.codebookSize !== undefined) {
+    throw usageError(
+      `--codebook-size applies to rvq; ${kind} codebooks are implied by ${kind === 'fsq' ? '--levels' : '--dims (2^dims codes)'}`,
+    );
+  }
+  if (kind === 'fsq') {
+    if (o.levels && o.dims !== undefined && o.dims !== o.levels.length) {
+      throw usageError(
+        `--dims ${o.dims} does not match --levels ${o.levels.join(',')} (fsq uses one dimension per level)`,
+      );
+    }
+    if (!o.levels && o.dims !== undefined)
+      throw usageError('fsq takes --levels (one per dimension, e.g. 8,5,5,5), not --dims');
+    return { fsqLevels: o.levels ? [...o.levels] : undefined };
+  }
+  if (o.levels) throw usageError('lfq takes --dims (the number of bits), not --levels');
+  return { lfqBits: o.dims };
+}
+
+/** Fits the built-in linear-patch tokenizer (PCA → quantizer → inverse) and writes its manifest folder. */
+export async function trainTokenizer(options: TrainTokenizerOptions): Promise<TrainTokenizerResult> {
+  const q = quantizerOptions(options);
+  const inputs = await expandInputs(options.inputs, { extensions: IMAGE_EXTENSIONS, what: 'images' });
+  await assertWritableDir(options.output);
+  const name = options.name ?? basename(resolve(options.output));
+  const quantizer = options.quantizer ?? 'rvq';
+  const report = options.onProgress;
+  let read = 0;
+  const result = await trainImageTokenizer(
+    inputs.map((i) => i.path),
+    {
+      outDir: options.output,
+      name,
+      patchSize: options.patchSize,
+      quantizer,
+      ...q,
+      seed: options.seed,
+      backend: options.backend,
+      onProgress:
+        report &&
+        ((info) => {
+          if (info.stage === 'read')
+            report({ phase: 'read', done: ++read, total: inputs.length, item: String(info.detail ?? '') });
+          else if (info.stage === 'quantizer' && info.detail && typeof info.detail === 'object') {
+            const depth = q.numQuantizers ?? 4; // the trainer's default depth
+            report({
+              phase: 'fit',
+              done: info.detail.level,
+              total: depth,
+              item: `level ${info.detail.level + 1}, iteration ${info.detail.iteration}`,
+            });
+          } else report({ phase: info.stage, done: 0, total: 1 });
+        }),
+    },
+  );
+  return {
+    manifestPath: result.manifestPath,
+    name,
+    quantizer,
+    images: inputs.length,
+    patches: result.patches,
+    explainedVariance: result.explainedVariance,
+  };
+}

@@ -1,0 +1,57 @@
+import { MmtokError, type TokenizerIdentity } from '@mmtok/core';
+import { type ImageTokenizer, listTokenizers, loadTokenizer } from '@mmtok/image';
+
+export interface PoolOptions {
+  backend?: string;
+}
+
+function identityText(id: TokenizerIdentity): string {
+  return `'${id.name}' ${id.version} (hash ${id.hash.slice(0, 12)}…)`;
+}
+
+/**
+ * Loads each tokenizer once per command, and picks the one that made a token file: the one the
+ * user named (which must match the file's identity), else the built-in with the file's hash.
+ */
+export class TokenizerPool {
+  private readonly loaded = new Map<string, Promise<ImageTokenizer>>();
+
+  constructor(private readonly options: PoolOptions = {}) {}
+
+  get(spec: string): Promise<ImageTokenizer> {
+    let p = this.loaded.get(spec);
+    if (!p) {
+      p = loadTokenizer(spec, this.options.backend ? { backend: this.options.backend } : {});
+      this.loaded.set(spec, p);
+    }
+    return p;
+  }
+
+  /** The tokenizer for a token file, or MMTOK_TOKENIZER_MISMATCH saying which one made it and what to pass. */
+  async forFile(made: TokenizerIdentity, path: string, explicit?: string): Promise<ImageTokenizer> {
+    if (explicit !== undefined) {
+      const tok = await this.get(explicit);
+      if (tok.identity.hash === made.hash) return tok;
+      throw new MmtokError(
+        'MMTOK_TOKENIZER_MISMATCH',
+        `${path} was made by tokenizer ${identityText(made)}, not by --tokenizer ${explicit} = ${identityText(tok.identity)}; decode it with the tokenizer that made it`,
+        { path, made, given: tok.identity },
+      );
+    }
+    for (const builtIn of listTokenizers()) {
+      const tok = await this.get(builtIn.name);
+      if (tok.identity.hash === made.hash) return tok;
+    }
+    throw new MmtokError(
+      'MMTOK_TOKENIZER_MISMATCH',
+      `${path} was made by tokenizer ${identityText(made)}, which is not built in; pass --tokenizer <its manifest.json or folder>`,
+      { path, made },
+    );
+  }
+
+  async dispose(): Promise<void> {
+    const all = await Promise.allSettled(this.loaded.values());
+    this.loaded.clear();
+    await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
+  }
+}
