@@ -1,5 +1,5 @@
 import { MmtokError, type TokenFile, type TokenFileInput, type TokenSource } from '@mmtok/core';
-import type { ImageSource, TokenSet } from '@mmtok/image';
+import type { TokenSet } from '@mmtok/image';
 import { VERSION } from './version.js';
 
 /** A TokenSet as a `.mmtok` file: identity, layout and source geometry travel in the header. */
