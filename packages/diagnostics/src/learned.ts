@@ -1,4 +1,4 @@
-import { MmtokError, type TensorLike } from '@mmtok/core';
+import { jacobiEigen, MmtokError, type TensorLike } from '@mmtok/core';
 import { toImage } from './input.js';
 
 /**
@@ -111,58 +111,6 @@ export async function featureDistance(
   return 1 - dot / Math.sqrt(na * nb);
 }
 
-/** Cyclic Jacobi eigen-decomposition of a symmetric n×n matrix (row-major, destroyed). */
-function symmetricEigen(
-  a: Float64Array,
-  n: number,
-  vectors: boolean,
-): { values: Float64Array; vectors?: Float64Array } {
-  const v = vectors ? new Float64Array(n * n) : undefined;
-  if (v) for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let diag = 0;
-    for (let i = 0; i < n; i++) {
-      diag += a[i * n + i] ** 2;
-      for (let j = i + 1; j < n; j++) off += a[i * n + j] ** 2;
-    }
-    if (off <= 1e-30 * Math.max(diag, 1e-300)) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (apq === 0) continue;
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p];
-          const akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k];
-          const aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        if (v) {
-          for (let k = 0; k < n; k++) {
-            const vkp = v[k * n + p];
-            const vkq = v[k * n + q];
-            v[k * n + p] = c * vkp - s * vkq;
-            v[k * n + q] = s * vkp + c * vkq;
-          }
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = a[i * n + i];
-  return { values, vectors: v };
-}
-
 function centered(
   feats: readonly ArrayLike<number>[],
   what: string,
@@ -252,7 +200,7 @@ export function traceSqrtProduct(
         g[j * A.n + i] = s;
       }
     }
-    return sumSqrtEigen(symmetricEigen(g, A.n, false).values) * scale;
+    return sumSqrtEigen(jacobiEigen(g, A.n, 100).values) * scale;
   }
   const covOf = (X: { x: Float64Array; n: number }) => {
     const c = new Float64Array(d * d);
@@ -269,7 +217,7 @@ export function traceSqrtProduct(
   const ca = covOf(A);
   const cb = covOf(B);
   // √Σ_A Σ_B √Σ_A is symmetric PSD with the eigenvalues of Σ_AΣ_B.
-  const e = symmetricEigen(ca, d, true);
+  const e = jacobiEigen(ca, d, 100);
   const vecs = e.vectors!;
   let maxEig = 0;
   for (const v of e.values) maxEig = Math.max(maxEig, Math.abs(v));
@@ -290,7 +238,7 @@ export function traceSqrtProduct(
       m[j * d + i] = s;
     }
   }
-  return sumSqrtEigen(symmetricEigen(m, d, false).values);
+  return sumSqrtEigen(jacobiEigen(m, d, 100).values);
 }
 
 /**
