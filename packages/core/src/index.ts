@@ -12,6 +12,7 @@ export {
 } from './backends/ops.js';
 export { createOrtProvider, type OrtBackendOptions, type OrtExecutionProvider } from './backends/ort/index.js';
 export { BackendRegistry, type BackendStatus } from './backends/registry.js';
+export { createWasmProvider, type WasmProviderOptions } from './backends/wasm/index.js';
 export { createWebgpuProvider, WebgpuBackend, type WebgpuProviderOptions } from './backends/webgpu/index.js';
 export * from './config.js';
 export { type AnyQuantizer, type CreateOptions, createQuantizer, groupedConfig } from './create.js';

@@ -39,6 +39,8 @@ function sample(codebookSize: number, shape: number[], dropped = false): TokenFi
   const n = shape.reduce((a, b) => a * b, 1);
   const indices = new Int32Array(n);
   for (let i = 0; i < n; i++) indices[i] = dropped && rng.next() < 0.1 ? -1 : rng.int(codebookSize);
+  // "Dropped" must drop at least one level, whatever the draw.
+  if (dropped) indices[rng.int(n)] = -1;
   return {
     header: {
       tokenizer: { name: 'test-tok', version: '1.2.3', hash: `sha256:${rng.int(1e9).toString(16)}` },

@@ -2,6 +2,7 @@ import { configWithoutWeights, type QuantizerConfig, validateConfig } from '../c
 import { type AnyQuantizer, type CreateOptions, createQuantizer } from '../create.js';
 import { MmtokError } from '../errors.js';
 import { GroupedQuantizer } from '../quantizers/grouped.js';
+import { VectorQuantizer } from '../quantizers/vq.js';
 import { sha256Hex } from './checksum.js';
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.js';
 
@@ -69,7 +70,7 @@ function withWeights(config: QuantizerConfig, tensors: Record<string, StoredTens
 /** The full config of a quantizer, weights included, as its current codebooks hold them. */
 export function trainedConfig(q: AnyQuantizer): QuantizerConfig {
   const c = q.config;
-  if (c.type === 'vq') return { ...c, codebook: q.codebooks()[0] };
+  if (q instanceof VectorQuantizer) return { ...q.config, codebook: q.weights };
   if (c.type === 'rvq') return { ...c, codebooks: q.codebooks() };
   if (q instanceof GroupedQuantizer) return { ...q.config, quantizers: q.groups.map(trainedConfig) };
   return c;

@@ -16,16 +16,21 @@ export class VectorQuantizer extends BaseQuantizer<VqConfig> {
   readonly dim: number;
   readonly codebookSize: number;
   readonly numQuantizers = 1;
+  /** The weights as given (what a codebook file stores). */
+  readonly weights: Float32Array;
+  /** The codes searched and decoded: the weights, unit-normalized for cosine distance. */
   readonly codebook: Float32Array;
 
   constructor(config: VqConfig, context: QuantizerContext) {
     super(config, context);
     this.dim = config.dim;
     this.codebookSize = config.codebookSize;
-    const raw = config.codebook
+    this.weights = config.codebook
       ? toFloat32(config.codebook)
       : randomNormal(config.codebookSize, config.dim, config.seed ?? 0);
-    this.codebook = config.distance === 'cosine' ? l2normalize(raw, config.codebookSize, config.dim) : raw;
+    // Normalizing already-unit rows again is not bit-exact in float32, so files keep `weights`.
+    this.codebook =
+      config.distance === 'cosine' ? l2normalize(this.weights, config.codebookSize, config.dim) : this.weights;
   }
 
   get distance() {
