@@ -7,3 +7,12 @@ export const TOKEN_EXTENSIONS: readonly string[] = ['.mmtok'];
 /** Formats `decode` can write into a folder (a single output file takes its format from its extension). */
 export const OUTPUT_IMAGE_FORMATS = ['png', 'jpg', 'webp', 'avif', 'tiff'] as const;
 export type OutputImageFormat = (typeof OUTPUT_IMAGE_FORMATS)[number];
+
+/** Audio files: routed to @mmtok/audio by encode, diagnose and train; decode writes these formats. */
+export const AUDIO_EXTENSIONS: readonly string[] = ['.wav', '.flac', '.mp3', '.ogg', '.opus', '.m4a', '.aac'];
+
+/** The modality an input file is handled as, by its extension (anything not audio stays image, as before). */
+export function modalityOf(path: string): 'image' | 'audio' {
+  const lower = path.toLowerCase();
+  return AUDIO_EXTENSIONS.some((ext) => lower.endsWith(ext)) ? 'audio' : 'image';
+}

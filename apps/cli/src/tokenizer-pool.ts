@@ -1,3 +1,4 @@
+import type { AudioTokenizer } from '@mmtok/audio';
 import { MmtokError, type TokenizerIdentity } from '@mmtok/core';
 import { type ImageTokenizer, listTokenizers, loadTokenizer } from '@mmtok/image';
 
@@ -15,6 +16,7 @@ function identityText(id: TokenizerIdentity): string {
  */
 export class TokenizerPool {
   private readonly loaded = new Map<string, Promise<ImageTokenizer>>();
+  private readonly loadedAudio = new Map<string, Promise<AudioTokenizer>>();
 
   constructor(private readonly options: PoolOptions = {}) {}
 
@@ -49,9 +51,45 @@ export class TokenizerPool {
     );
   }
 
+  /** An audio tokenizer by name or manifest ('default' is the audio default); @mmtok/audio loads on first use. */
+  getAudio(spec: string): Promise<AudioTokenizer> {
+    let p = this.loadedAudio.get(spec);
+    if (!p) {
+      p = import('@mmtok/audio').then((m) =>
+        m.loadAudioTokenizer(spec, this.options.backend ? { backend: this.options.backend } : {}),
+      );
+      this.loadedAudio.set(spec, p);
+    }
+    return p;
+  }
+
+  /** forFile for audio token files: the named tokenizer (hash must match) or the audio built-in with the file's hash. */
+  async forAudioFile(made: TokenizerIdentity, path: string, explicit?: string): Promise<AudioTokenizer> {
+    if (explicit !== undefined) {
+      const tok = await this.getAudio(explicit);
+      if (tok.identity.hash === made.hash) return tok;
+      throw new MmtokError(
+        'MMTOK_TOKENIZER_MISMATCH',
+        `${path} was made by tokenizer ${identityText(made)}, not by --tokenizer ${explicit} = ${identityText(tok.identity)}; decode it with the tokenizer that made it`,
+        { path, made, given: tok.identity },
+      );
+    }
+    const { listAudioTokenizers } = await import('@mmtok/audio');
+    for (const builtIn of listAudioTokenizers()) {
+      const tok = await this.getAudio(builtIn.name);
+      if (tok.identity.hash === made.hash) return tok;
+    }
+    throw new MmtokError(
+      'MMTOK_TOKENIZER_MISMATCH',
+      `${path} was made by audio tokenizer ${identityText(made)}, which is not built in; pass --tokenizer <its manifest.json or folder>`,
+      { path, made },
+    );
+  }
+
   async dispose(): Promise<void> {
-    const all = await Promise.allSettled(this.loaded.values());
+    const all = await Promise.allSettled([...this.loaded.values(), ...this.loadedAudio.values()]);
     this.loaded.clear();
+    this.loadedAudio.clear();
     await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
   }
 }

@@ -1,5 +1,5 @@
 import type { LevelStats } from './codebook-stats.js';
-import { type DiagnosticsReport, type MetricValue, worstItems } from './report.js';
+import { type DiagnosticsReport, type ItemMedia, type MetricValue, worstItems } from './report.js';
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(s: unknown): string {
@@ -93,12 +93,29 @@ function levelSection(s: LevelStats): string {
   return html;
 }
 
+/** One item's clips: <audio controls> for audio/*, <img> for image/*; only data: URIs (the page makes no fetches). */
+function mediaSection(id: string, media: readonly ItemMedia[]): string {
+  const cells = media
+    .filter((x) => x.dataUri.startsWith('data:'))
+    .map((x) => {
+      const src = escapeHtml(x.dataUri);
+      const body = x.mime.startsWith('audio/')
+        ? `<audio controls preload="none" src="${src}"></audio>`
+        : x.mime.startsWith('image/')
+          ? `<img alt="${escapeHtml(x.label)}" src="${src}">`
+          : `<a download href="${src}">${escapeHtml(x.label)}</a>`;
+      return `<figure class="media"><figcaption>${escapeHtml(x.label)}</figcaption>${body}</figure>`;
+    });
+  return `<h3>${escapeHtml(id)}</h3><div class="media-row">${cells.join('')}</div>`;
+}
+
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#1b1f24;padding:0 1rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border-bottom:1px solid #d8dee4;padding:.25rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left}.chart rect{fill:#3b6fd8}.meter rect{fill:#3b6fd8}.meter rect.bg{fill:#e4e8ee}
 .status{display:inline-block;padding:.15rem .6rem;border-radius:1rem;color:#fff;font-weight:600}
 .healthy{background:#2a8a4a}.warning{background:#c98a00}.collapsed{background:#c0392b}.critical{color:#c0392b}.note,.ids{color:#57606a}
-figure{margin:.5rem 0}figcaption{color:#57606a;font-size:12px}code{font-size:12px}`;
+figure{margin:.5rem 0}figcaption{color:#57606a;font-size:12px}code{font-size:12px}
+.media-row{display:flex;flex-wrap:wrap;gap:1rem}.media img{max-width:300px}`;
 
 export interface HtmlOptions {
   title?: string;
@@ -193,6 +210,12 @@ export function renderReportHtml(report: DiagnosticsReport, options: HtmlOptions
         .join('')}</tbody></table>`,
     );
     if (items.length > maxItems) parts.push(`<p class="note">${items.length - maxItems} more items not shown.</p>`);
+  }
+
+  const withMedia = (m?.items ?? []).filter((it) => it.media?.length);
+  if (withMedia.length) {
+    parts.push('<h2>Listen and compare</h2>');
+    for (const it of withMedia) parts.push(mediaSection(it.id, it.media!));
   }
 
   if (report.history?.length) {

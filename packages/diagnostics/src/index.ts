@@ -66,6 +66,7 @@ export {
   type DataSummary,
   type DiagnosticsReport,
   type HistoryEntry,
+  type ItemMedia,
   type ItemMetrics,
   METRIC_DIRECTIONS,
   type MetricsSection,

@@ -96,7 +96,11 @@ export const reportJsonSchema = {
           items: {
             type: 'object',
             required: ['id', 'values'],
-            properties: { id: { type: 'string' }, values: { $ref: '#/$defs/values' } },
+            properties: {
+              id: { type: 'string' },
+              values: { $ref: '#/$defs/values' },
+              media: { type: 'array', items: { $ref: '#/$defs/media' } },
+            },
           },
         },
         aggregate: {
@@ -127,6 +131,17 @@ export const reportJsonSchema = {
   },
   $defs: {
     values: { type: 'object', additionalProperties: metricValue },
+    media: {
+      type: 'object',
+      description:
+        'A short clip of the item for the HTML report, e.g. original and reconstruction audio (base64 data: URIs).',
+      required: ['label', 'mime', 'dataUri'],
+      properties: {
+        label: { type: 'string' },
+        mime: { type: 'string' },
+        dataUri: { type: 'string' },
+      },
+    },
     codebookHealth: {
       type: 'object',
       required: ['codebookSize', 'levels', 'rows', 'perLevel'],

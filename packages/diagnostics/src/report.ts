@@ -25,9 +25,20 @@ export interface DataSummary {
   frameRate?: number;
 }
 
+/** A clip shown with an item in the HTML report (audio players, images): a base64 data: URI. */
+export interface ItemMedia {
+  /** e.g. 'original', 'reconstruction'. */
+  label: string;
+  /** e.g. 'audio/wav', 'image/png'. */
+  mime: string;
+  /** `data:<mime>;base64,…`; other schemes are not rendered. */
+  dataUri: string;
+}
+
 export interface ItemMetrics {
   id: string;
   values: Record<string, MetricValue>;
+  media?: ItemMedia[];
 }
 
 export interface AggregateMetric {
@@ -88,7 +99,7 @@ export interface CreateReportInput {
   rate?: RateFigures;
   codebook?: CodebookHealth;
   /** Per-item metric values; non-finite numbers are stored as null. */
-  items?: { id: string; values: Record<string, number | null> }[];
+  items?: { id: string; values: Record<string, number | null>; media?: ItemMedia[] }[];
   higherIsBetter?: Record<string, boolean>;
   primaryMetric?: string;
   history?: { step: number; values: Record<string, number | null> }[];
@@ -154,7 +165,13 @@ export function createReport(input: CreateReportInput): DiagnosticsReport {
     });
   }
   if (input.items) {
-    const items = input.items.map((it) => ({ id: String(it.id), values: cleanValues(it.values) }));
+    const items = input.items.map((it) => ({
+      id: String(it.id),
+      values: cleanValues(it.values),
+      ...(it.media?.length
+        ? { media: it.media.map((m) => ({ label: m.label, mime: m.mime, dataUri: m.dataUri })) }
+        : {}),
+    }));
     const aggregate = aggregateMetrics(items);
     const higherIsBetter: Record<string, boolean> = {};
     for (const name of Object.keys(aggregate)) {

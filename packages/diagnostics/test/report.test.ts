@@ -106,4 +106,30 @@ describe('HTML report', () => {
     const r = createReport({ tokenizer: { name: 'x' }, data: { items: 0 } });
     expect(renderReportHtml(r)).toContain('<h1>mmtok report — x</h1>');
   });
+
+  it('embeds item media as players (data: URIs only) and keeps them through parseReport', () => {
+    const wav = 'data:audio/wav;base64,UklGRg==';
+    const r = createReport({
+      tokenizer: { name: 'a', modality: 'audio' },
+      data: { items: 1 },
+      items: [
+        {
+          id: 'clip"1',
+          values: { siSdr: 9 },
+          media: [
+            { label: 'original', mime: 'audio/wav', dataUri: wav },
+            { label: 'evil', mime: 'audio/wav', dataUri: 'https://example.com/x.wav' },
+          ],
+        },
+      ],
+    });
+    expect(parseReport(JSON.parse(serializeReport(r))).metrics?.items[0].media?.[0].label).toBe('original');
+    const html = renderReportHtml(r);
+    expect(html).toContain(`<audio controls preload="none" src="${wav}"></audio>`);
+    expect(html).not.toContain('example.com');
+    expect(html).toContain('clip&#34;1');
+    const bad = structuredClone(r) as unknown as { metrics: { items: { media: unknown[] }[] } };
+    bad.metrics.items[0].media = [{ label: 'x' }];
+    expect(errorCode(() => parseReport(bad))).toBe('MMTOK_REPORT_INVALID');
+  });
 });

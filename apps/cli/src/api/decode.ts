@@ -4,12 +4,19 @@ import { readTokenFile } from '@mmtok/core/node';
 import { writeImage } from '@mmtok/image';
 import { type FileFailure, runEach } from '../batch.js';
 import { usageError } from '../errors.js';
-import { IMAGE_EXTENSIONS, OUTPUT_IMAGE_FORMATS, type OutputImageFormat, TOKEN_EXTENSIONS } from '../formats.js';
+import {
+  AUDIO_EXTENSIONS,
+  IMAGE_EXTENSIONS,
+  OUTPUT_IMAGE_FORMATS,
+  type OutputImageFormat,
+  TOKEN_EXTENSIONS,
+} from '../formats.js';
 import { expandInputs } from '../inputs.js';
 import { ensureParentDir, planOutputs } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
 import { tokenFileToSet } from '../token-sets.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
+import { type AudioFacts, decodeAudioInput } from './audio.js';
 
 export interface DecodeFilesOptions {
   /** `.mmtok` files, folders (searched recursively) or globs. */
@@ -30,8 +37,12 @@ export interface DecodeFilesOptions {
 export interface DecodedFile {
   input: string;
   output: string;
-  width: number;
-  height: number;
+  modality: 'image' | 'audio';
+  /** Images only. */
+  width?: number;
+  height?: number;
+  /** Audio only. */
+  audio?: AudioFacts;
   tokenizer: TokenizerIdentity;
 }
 
@@ -51,11 +62,16 @@ export async function decodeFiles(options: DecodeFilesOptions): Promise<DecodeFi
   const planned = await planOutputs(inputs, options.output, `.${format}`);
   // A single output file takes its format from its extension: refuse an unwritable one before any work.
   const ext = extname(planned[0].output).toLowerCase();
-  if (planned.length === 1 && !inputs[0].expanded && !IMAGE_EXTENSIONS.includes(ext)) {
+  if (
+    planned.length === 1 &&
+    !inputs[0].expanded &&
+    !IMAGE_EXTENSIONS.includes(ext) &&
+    !AUDIO_EXTENSIONS.includes(ext)
+  ) {
     const out = planned[0].output;
     throw usageError(
       ext
-        ? `cannot write '${ext}' images; name the output with one of ${IMAGE_EXTENSIONS.join(' ')}`
+        ? `cannot write '${ext}' files; name the output with one of ${[...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS].join(' ')}`
         : `${out} has no image extension; name it like ${out}.png, or end it with / to write into a folder`,
     );
   }
@@ -66,6 +82,11 @@ export async function decodeFiles(options: DecodeFilesOptions): Promise<DecodeFi
       (p) => p.input.path,
       async ({ input, output }): Promise<DecodedFile> => {
         const file = await readTokenFile(input.path);
+        if (file.header.modality === 'audio') {
+          // Into a folder, audio is written as .wav (the image --format does not apply).
+          const r = await decodeAudioInput(pool, file, input.path, output, options.tokenizer);
+          return { input: input.path, modality: 'audio', ...r };
+        }
         const tokens = tokenFileToSet(file, input.path);
         const tokenizer = await pool.forFile(file.header.tokenizer, input.path, options.tokenizer);
         const image = await tokenizer.decode(tokens);
@@ -74,6 +95,7 @@ export async function decodeFiles(options: DecodeFilesOptions): Promise<DecodeFi
         return {
           input: input.path,
           output,
+          modality: 'image',
           width: image.width,
           height: image.height,
           tokenizer: { ...tokenizer.identity },

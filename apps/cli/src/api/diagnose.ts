@@ -14,12 +14,14 @@ import {
 } from '@mmtok/diagnostics';
 import { type RgbImage, readImage } from '@mmtok/image';
 import { type FileFailure, runEach } from '../batch.js';
-import { IMAGE_EXTENSIONS } from '../formats.js';
+import { usageError } from '../errors.js';
+import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf } from '../formats.js';
 import { expandInputs } from '../inputs.js';
 import { assertWritableDir, ensureParentDir } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
 import { VERSION } from '../version.js';
+import { type DiagnosedAudioFile, diagnoseAudioFiles } from './audio.js';
 
 export interface DiagnoseFilesOptions {
   /** Image files, folders (searched recursively) or globs. */
@@ -49,7 +51,8 @@ export interface DiagnoseFilesResult {
   report?: DiagnosticsReport;
   reportPath?: string;
   htmlPath?: string;
-  files: DiagnosedFile[];
+  /** DiagnosedAudioFile entries when the inputs are audio. */
+  files: DiagnosedFile[] | DiagnosedAudioFile[];
   failures: FileFailure[];
 }
 
@@ -78,10 +81,18 @@ function structureOf(q: AnyQuantizer): CodeStructure | undefined {
  */
 export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<DiagnoseFilesResult> {
   const outDir = options.output ?? 'mmtok-report';
-  const inputs = await expandInputs(options.inputs, { extensions: IMAGE_EXTENSIONS, what: 'images' });
+  const inputs = await expandInputs(options.inputs, {
+    extensions: [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS],
+    what: 'images or audio',
+  });
+  const audioInputs = inputs.filter((i) => modalityOf(i.path) === 'audio');
+  if (audioInputs.length > 0 && audioInputs.length < inputs.length) {
+    throw usageError('diagnose takes one modality per report: give image files or audio files, not both');
+  }
   await assertWritableDir(outDir);
   const pool = new TokenizerPool({ backend: options.backend });
   try {
+    if (audioInputs.length > 0) return await diagnoseAudioFiles(pool, audioInputs, { ...options, output: outDir });
     const tokenizer = await pool.get(options.tokenizer ?? 'default');
     // Without a quantizer (an ONNX encoder that emits codes) the codebook size is unknown: no usage stats.
     const q = tokenizer.quantizer;

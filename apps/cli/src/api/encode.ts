@@ -2,15 +2,16 @@ import { encodeTokenFile, type TokenizerIdentity } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import { readImage } from '@mmtok/image';
 import { type FileFailure, runEach } from '../batch.js';
-import { IMAGE_EXTENSIONS } from '../formats.js';
+import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf } from '../formats.js';
 import { expandInputs } from '../inputs.js';
 import { ensureParentDir, planOutputs } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
 import { tokenSetToFile } from '../token-sets.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
+import { type AudioFacts, encodeAudioInput } from './audio.js';
 
 export interface EncodeFilesOptions {
-  /** Image files, folders (searched recursively) or globs. */
+  /** Image or audio files, folders (searched recursively) or globs; audio is recognized by extension. */
   inputs: readonly string[];
   /** A `.mmtok` file for one input, or a folder receiving `<name>.mmtok` per input. */
   output: string;
@@ -24,8 +25,12 @@ export interface EncodeFilesOptions {
 export interface EncodedFile {
   input: string;
   output: string;
-  width: number;
-  height: number;
+  modality: 'image' | 'audio';
+  /** Images only. */
+  width?: number;
+  height?: number;
+  /** Audio only: as encoded (the tokenizer's rate and channels) and the true length. */
+  audio?: AudioFacts;
   /** Token layout, e.g. [h, w, levels]. */
   shape: number[];
   /** Number of indices (the product of shape). */
@@ -46,25 +51,36 @@ export interface EncodeFilesResult {
  * tokenizer) throw MmtokError; a failing input is reported in `failures` and the rest go on.
  */
 export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFilesResult> {
-  const inputs = await expandInputs(options.inputs, { extensions: IMAGE_EXTENSIONS, what: 'images' });
+  const inputs = await expandInputs(options.inputs, {
+    extensions: [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS],
+    what: 'images or audio',
+  });
   const planned = await planOutputs(inputs, options.output, '.mmtok');
   const pool = new TokenizerPool({ backend: options.backend });
   try {
-    const tokenizer = await pool.get(options.tokenizer ?? 'default');
+    const spec = options.tokenizer ?? 'default';
+    const allAudio = planned.every((p) => modalityOf(p.input.path) === 'audio');
+    // The reported identity is that of the modality being encoded (the image one for mixed inputs).
+    const tokenizer = allAudio ? undefined : await pool.get(spec);
     // Recorded so readers can check indices; absent for ONNX tokenizers that quantize inside the model.
-    const codebookSize = tokenizer.quantizer?.codebookSize;
+    const codebookSize = tokenizer?.quantizer?.codebookSize;
     const { results, failures } = await runEach(
       planned,
       (p) => p.input.path,
       async ({ input, output }): Promise<EncodedFile> => {
+        if (modalityOf(input.path) === 'audio') {
+          const r = await encodeAudioInput(pool, spec, input.path, output);
+          return { input: input.path, output, modality: 'audio', ...r };
+        }
         const image = await readImage(input.path);
-        const tokens = await tokenizer.encode(image);
+        const tokens = await tokenizer!.encode(image);
         const bytes = encodeTokenFile(tokenSetToFile(tokens, codebookSize));
         await ensureParentDir(output);
         await writeFileAtomic(output, bytes);
         return {
           input: input.path,
           output,
+          modality: 'image',
           width: image.width,
           height: image.height,
           shape: [...tokens.shape],
@@ -74,7 +90,8 @@ export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFi
       },
       { phase: 'encode', onProgress: options.onProgress },
     );
-    return { tokenizer: { ...tokenizer.identity }, files: results, failures };
+    const identity = (tokenizer ?? (await pool.getAudio(spec))).identity;
+    return { tokenizer: { ...identity }, files: results, failures };
   } finally {
     await pool.dispose();
   }

@@ -1,4 +1,5 @@
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MmtokError, TOKEN_FILE_MAGIC, type TokenFileHeader, type TokenizerIdentity } from '@mmtok/core';
 import { readTokenFile } from '@mmtok/core/node';
 import { TokenizerPool } from '../tokenizer-pool.js';
@@ -56,6 +57,16 @@ async function isPlainFile(path: string): Promise<boolean> {
   );
 }
 
+/** True when `target` (a manifest or a folder holding manifest.json) declares modality 'audio'. */
+async function isAudioManifest(target: string): Promise<boolean> {
+  try {
+    const path = (await stat(target)).isDirectory() ? join(target, 'manifest.json') : target;
+    return JSON.parse(await readFile(path, 'utf8'))?.modality === 'audio';
+  } catch {
+    return false;
+  }
+}
+
 /** Describes a token file (header, counts) or a tokenizer (identity, quantizer, manifest). */
 export async function describe(options: DescribeOptions): Promise<Description> {
   const { target } = options;
@@ -81,7 +92,7 @@ export async function describe(options: DescribeOptions): Promise<Description> {
   }
   const pool = new TokenizerPool({ backend: options.backend });
   try {
-    const tok = await pool.get(target);
+    const tok = (await isAudioManifest(target)) ? await pool.getAudio(target) : await pool.get(target);
     const q = tok.quantizer;
     return {
       kind: 'tokenizer',

@@ -1,18 +1,27 @@
+import { listAudioTokenizers } from '@mmtok/audio';
 import { listTokenizers as listImageTokenizers } from '@mmtok/image';
 
 export interface TokenizerEntry {
   name: string;
-  modality: 'image';
+  modality: 'image' | 'audio';
   description: string;
   manifestPath: string;
 }
 
 /** The built-in tokenizers, usable by name with `--tokenizer` / `loadTokenizer`. */
 export function listTokenizers(): TokenizerEntry[] {
-  return listImageTokenizers().map((t) => ({
-    name: t.name,
-    modality: 'image',
-    description: t.description,
-    manifestPath: t.manifestPath,
-  }));
+  return [
+    ...listImageTokenizers().map((t) => ({
+      name: t.name,
+      modality: 'image' as const,
+      description: t.description,
+      manifestPath: t.manifestPath,
+    })),
+    ...listAudioTokenizers().map((t) => ({
+      name: t.name,
+      modality: 'audio' as const,
+      description: t.description,
+      manifestPath: t.manifestPath,
+    })),
+  ];
 }

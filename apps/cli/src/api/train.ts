@@ -1,10 +1,11 @@
 import { basename, resolve } from 'node:path';
 import { type TrainImageTokenizerOptions, trainImageTokenizer } from '@mmtok/image';
 import { usageError } from '../errors.js';
-import { IMAGE_EXTENSIONS } from '../formats.js';
+import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf } from '../formats.js';
 import { expandInputs } from '../inputs.js';
 import { assertWritableDir } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
+import { trainAudio } from './audio.js';
 
 export interface TrainTokenizerOptions {
   /** Training images: files, folders (searched recursively) or globs. */
@@ -25,6 +26,10 @@ export interface TrainTokenizerOptions {
   codebookSize?: number;
   seed?: number;
   backend?: string;
+  /** Audio: samples per token frame (frames are twice as long). Default 160. */
+  hopLength?: number;
+  /** Audio: the codec's sample rate. Default 16000. */
+  sampleRate?: number;
   onProgress?: ProgressCallback;
 }
 
@@ -32,9 +37,16 @@ export interface TrainTokenizerResult {
   manifestPath: string;
   name: string;
   quantizer: 'rvq' | 'fsq' | 'lfq';
+  modality: 'image' | 'audio';
+  /** Image inputs (0 for audio). */
   images: number;
-  /** Patches the transform and quantizer were fitted on. */
+  /** Patches (images) or frames (audio) the transform and quantizer were fitted on. */
   patches: number;
+  /** Audio only. */
+  audioFiles?: number;
+  frameRate?: number;
+  /** Audio only: bits per second at full depth. */
+  bitrate?: number;
   /** Share of patch variance the kept PCA components explain. */
   explainedVariance: number;
 }
@@ -68,10 +80,36 @@ function quantizerOptions(o: TrainTokenizerOptions): Partial<TrainImageTokenizer
 
 /** Fits the built-in linear-patch tokenizer (PCA → quantizer → inverse) and writes its manifest folder. */
 export async function trainTokenizer(options: TrainTokenizerOptions): Promise<TrainTokenizerResult> {
-  const q = quantizerOptions(options);
-  const inputs = await expandInputs(options.inputs, { extensions: IMAGE_EXTENSIONS, what: 'images' });
-  await assertWritableDir(options.output);
+  const inputs = await expandInputs(options.inputs, {
+    extensions: [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS],
+    what: 'images or audio',
+  });
   const name = options.name ?? basename(resolve(options.output));
+  const audioCount = inputs.filter((i) => modalityOf(i.path) === 'audio').length;
+  if (audioCount > 0) {
+    if (audioCount < inputs.length) throw usageError('train on images or on audio, not both at once');
+    if ((options.quantizer ?? 'rvq') !== 'rvq') throw usageError('the audio codec trains an rvq quantizer only');
+    if (options.patchSize !== undefined) throw usageError('--patch-size is for images; audio takes --hop-length');
+    await assertWritableDir(options.output);
+    const r = await trainAudio({ ...options, inputs, name });
+    return {
+      manifestPath: r.manifestPath,
+      name,
+      quantizer: 'rvq',
+      modality: 'audio',
+      images: 0,
+      audioFiles: inputs.length,
+      patches: r.frames,
+      explainedVariance: r.explainedVariance,
+      frameRate: r.frameRate,
+      bitrate: r.bitrate,
+    };
+  }
+  if (options.hopLength !== undefined || options.sampleRate !== undefined) {
+    throw usageError('--hop-length and --sample-rate are for audio inputs');
+  }
+  const q = quantizerOptions(options);
+  await assertWritableDir(options.output);
   const quantizer = options.quantizer ?? 'rvq';
   const report = options.onProgress;
   let read = 0;
@@ -106,6 +144,7 @@ export async function trainTokenizer(options: TrainTokenizerOptions): Promise<Tr
     manifestPath: result.manifestPath,
     name,
     quantizer,
+    modality: 'image',
     images: inputs.length,
     patches: result.patches,
     explainedVariance: result.explainedVariance,

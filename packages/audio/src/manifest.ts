@@ -1,0 +1,302 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { MmtokError, type QuantizerConfig, validateConfig } from '@mmtok/core';
+
+export const MANIFEST_FORMAT = 'mmtok-tokenizer';
+export const MANIFEST_FORMAT_VERSION = 1;
+
+export interface AudioPreprocessingSpec {
+  /** Audio is resampled to this rate (Hz) before the encoder. */
+  sampleRate: number;
+  /** And remixed to this many channels. */
+  channels: number;
+}
+
+export interface LinearFrameEncoderSpec {
+  kind: 'linear-frame';
+  /** 2 · hopLength (50% overlap). */
+  frameLength: number;
+  hopLength: number;
+  /** Analysis = synthesis window; 'sqrt-hann' (periodic) gives perfect reconstruction under overlap-add. */
+  window: 'sqrt-hann';
+  /** safetensors with mean [C·N], components [dim, C·N], scale [dim]. */
+  weights: string;
+}
+
+export interface OnnxAudioEncoderSpec {
+  kind: 'onnx';
+  file: string;
+  /** Conventionally 'input_values': float32 [1, channels, samples]. */
+  inputName: string;
+  /** 'audio_codes' (int64 [1, Q, T]) or a latents output (float32 [1, C, T]); one per scale for multi-scale codecs. */
+  outputName: string | string[];
+  output: 'codes' | 'latents';
+  /** Further keys are the ONNX codec's own (validated by onnx-codec.ts). */
+  [k: string]: unknown;
+}
+
+export interface LinearFrameDecoderSpec {
+  /** The exact inverse of the linear-frame encoder (same weights), with windowed overlap-add. */
+  kind: 'linear-frame-inverse';
+}
+
+export interface OnnxAudioDecoderSpec {
+  kind: 'onnx';
+  file: string;
+  /** Conventionally 'audio_codes'; one per scale for multi-scale codecs. */
+  inputName: string | string[];
+  /** Conventionally 'audio_values': float32 [1, channels, samples]. */
+  outputName: string;
+  input?: 'codes' | 'latents';
+  [k: string]: unknown;
+}
+
+export interface QuantizerSpec {
+  config?: QuantizerConfig;
+  file?: string;
+}
+
+export interface AudioTokenizerManifest {
+  $schema?: string;
+  format: typeof MANIFEST_FORMAT;
+  formatVersion: typeof MANIFEST_FORMAT_VERSION;
+  name: string;
+  version: string;
+  description?: string;
+  modality: 'audio';
+  preprocessing: AudioPreprocessingSpec;
+  encoder: LinearFrameEncoderSpec | OnnxAudioEncoderSpec;
+  /** Optional only when an ONNX encoder emits codes and an ONNX decoder takes them. */
+  quantizer?: QuantizerSpec;
+  decoder: LinearFrameDecoderSpec | OnnxAudioDecoderSpec;
+  tokens: {
+    layout: ['levels', 'frames'];
+    /** Token frames per second = sampleRate / hop (of the coarsest scale for multi-scale codecs). */
+    frameRate: number;
+    /** Codes per level, for ONNX codecs without an mmtok quantizer (token files record it). */
+    codebookSize?: number;
+    /** Levels of a decoder-only ONNX codes codec. */
+    levels?: number;
+  };
+  /** Bits per second at full depth: frameRate · levels · log2(codebookSize). */
+  bitrate?: number;
+  metadata?: Record<string, unknown>;
+}
+
+class Checker {
+  constructor(readonly file: string) {}
+
+  fail(where: string, message: string): never {
+    throw new MmtokError('MMTOK_MANIFEST', `${this.file}: ${where}: ${message}`, { path: this.file, key: where });
+  }
+
+  object(v: unknown, where: string, required: string[], optional: string[] | 'any'): Record<string, unknown> {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) this.fail(where, 'must be an object');
+    const o = v as Record<string, unknown>;
+    if (optional !== 'any') {
+      for (const k of Object.keys(o)) {
+        if (!required.includes(k) && !optional.includes(k)) {
+          this.fail(`${where}.${k}`, `unknown key (allowed: ${[...required, ...optional].join(', ')})`);
+        }
+      }
+    }
+    for (const k of required) if (o[k] === undefined) this.fail(`${where}.${k}`, 'is required');
+    return o;
+  }
+
+  string(v: unknown, where: string): string {
+    if (typeof v !== 'string' || v === '') this.fail(where, `must be a non-empty string, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  int(v: unknown, where: string, min = 1, max = 2 ** 31 - 1): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      this.fail(where, `must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    }
+    return v;
+  }
+
+  positive(v: unknown, where: string): number {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      this.fail(where, `must be a positive number, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  oneOf<T extends string>(v: unknown, allowed: readonly T[], where: string): T {
+    if (!allowed.includes(v as T)) {
+      this.fail(where, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    }
+    return v as T;
+  }
+
+  /** One tensor name, or one per scale (multi-scale codecs). */
+  names(v: unknown, where: string): void {
+    if (Array.isArray(v)) {
+      if (v.length === 0) this.fail(where, 'must not be an empty list');
+      v.forEach((x, i) => {
+        this.string(x, `${where}[${i}]`);
+      });
+    } else this.string(v, where);
+  }
+
+  relativeFile(v: unknown, where: string): string {
+    const f = this.string(v, where);
+    if (isAbsolute(f)) this.fail(where, 'must be a path relative to the manifest');
+    return f;
+  }
+}
+
+/** Validates a parsed audio manifest strictly; errors are MMTOK_MANIFEST naming the file and the bad key. */
+export function validateAudioManifest(value: unknown, file = 'manifest'): AudioTokenizerManifest {
+  const c = new Checker(file);
+  const m = c.object(
+    value,
+    'manifest',
+    ['format', 'formatVersion', 'name', 'version', 'modality', 'preprocessing', 'encoder', 'decoder', 'tokens'],
+    ['$schema', 'description', 'metadata', 'quantizer', 'bitrate'],
+  );
+  if (m.format !== MANIFEST_FORMAT)
+    c.fail('manifest.format', `must be '${MANIFEST_FORMAT}', got ${JSON.stringify(m.format)}`);
+  if (m.formatVersion !== MANIFEST_FORMAT_VERSION) {
+    c.fail(
+      'manifest.formatVersion',
+      `unsupported version ${JSON.stringify(m.formatVersion)} (this build reads ${MANIFEST_FORMAT_VERSION})`,
+    );
+  }
+  c.string(m.name, 'manifest.name');
+  c.string(m.version, 'manifest.version');
+  if (m.description !== undefined && typeof m.description !== 'string')
+    c.fail('manifest.description', 'must be a string');
+  if (m.$schema !== undefined && typeof m.$schema !== 'string') c.fail('manifest.$schema', 'must be a string');
+  if (
+    m.metadata !== undefined &&
+    (typeof m.metadata !== 'object' || m.metadata === null || Array.isArray(m.metadata))
+  ) {
+    c.fail('manifest.metadata', 'must be an object');
+  }
+  if (m.bitrate !== undefined) c.positive(m.bitrate, 'manifest.bitrate');
+  c.oneOf(m.modality, ['audio'] as const, 'manifest.modality');
+
+  const p = c.object(m.preprocessing, 'manifest.preprocessing', ['sampleRate', 'channels'], []);
+  const sampleRate = c.int(p.sampleRate, 'manifest.preprocessing.sampleRate', 1000, 768000);
+  c.int(p.channels, 'manifest.preprocessing.channels', 1, 64);
+
+  const t = c.object(m.tokens, 'manifest.tokens', ['layout', 'frameRate'], ['codebookSize', 'levels']);
+  if (t.codebookSize !== undefined) c.int(t.codebookSize, 'manifest.tokens.codebookSize', 1);
+  if (t.levels !== undefined) c.int(t.levels, 'manifest.tokens.levels', 1, 1024);
+  if (!Array.isArray(t.layout) || t.layout.length !== 2 || t.layout[0] !== 'levels' || t.layout[1] !== 'frames') {
+    c.fail('manifest.tokens.layout', `must be ["levels", "frames"], got ${JSON.stringify(t.layout)}`);
+  }
+  const frameRate = c.positive(t.frameRate, 'manifest.tokens.frameRate');
+  const hop = sampleRate / frameRate;
+  if (Math.abs(hop - Math.round(hop)) > 1e-9) {
+    c.fail(
+      'manifest.tokens.frameRate',
+      `sampleRate / frameRate must be a whole hop in samples, got ${sampleRate} / ${frameRate} = ${hop}`,
+    );
+  }
+
+  const enc = m.encoder as Record<string, unknown> | undefined;
+  const encKind = c.oneOf(enc?.kind, ['linear-frame', 'onnx'] as const, 'manifest.encoder.kind');
+  if (encKind === 'linear-frame') {
+    const e = c.object(enc, 'manifest.encoder', ['kind', 'frameLength', 'hopLength', 'window', 'weights'], []);
+    const H = c.int(e.hopLength, 'manifest.encoder.hopLength', 1, 1 << 16);
+    if (e.frameLength !== 2 * H)
+      c.fail('manifest.encoder.frameLength', `must be 2 · hopLength = ${2 * H}, got ${JSON.stringify(e.frameLength)}`);
+    c.oneOf(e.window, ['sqrt-hann'] as const, 'manifest.encoder.window');
+    c.relativeFile(e.weights, 'manifest.encoder.weights');
+    if (H !== Math.round(hop))
+      c.fail('manifest.encoder.hopLength', `must equal sampleRate / tokens.frameRate = ${hop}`);
+  } else {
+    const e = c.object(enc, 'manifest.encoder', ['kind', 'file', 'inputName', 'outputName', 'output'], 'any');
+    c.relativeFile(e.file, 'manifest.encoder.file');
+    c.string(e.inputName, 'manifest.encoder.inputName');
+    c.names(e.outputName, 'manifest.encoder.outputName');
+    c.oneOf(e.output, ['codes', 'latents'] as const, 'manifest.encoder.output');
+  }
+
+  if (m.quantizer !== undefined) {
+    const q = c.object(m.quantizer, 'manifest.quantizer', [], ['config', 'file']);
+    if (q.config === undefined && q.file === undefined) c.fail('manifest.quantizer', "needs 'config', 'file' or both");
+    if (q.file !== undefined) c.relativeFile(q.file, 'manifest.quantizer.file');
+    if (q.config !== undefined) {
+      try {
+        validateConfig(q.config, 'manifest.quantizer.config');
+      } catch (err) {
+        const e = err as MmtokError;
+        c.fail(String(e.details?.where ?? 'manifest.quantizer.config'), e.message.replace(/^\w+: [^:]+: /, ''));
+      }
+    }
+  } else if (encKind === 'linear-frame' || enc?.output === 'latents') {
+    c.fail(
+      'manifest.quantizer',
+      `is required for a${encKind === 'linear-frame' ? " 'linear-frame'" : 'n ONNX latents'} encoder`,
+    );
+  }
+
+  const dec = m.decoder as Record<string, unknown> | undefined;
+  const decKind = c.oneOf(dec?.kind, ['linear-frame-inverse', 'onnx'] as const, 'manifest.decoder.kind');
+  if (decKind === 'linear-frame-inverse') {
+    c.object(dec, 'manifest.decoder', ['kind'], []);
+    if (encKind !== 'linear-frame')
+      c.fail('manifest.decoder.kind', "'linear-frame-inverse' needs a 'linear-frame' encoder");
+  } else {
+    const d = c.object(dec, 'manifest.decoder', ['kind', 'file', 'inputName', 'outputName'], 'any');
+    c.relativeFile(d.file, 'manifest.decoder.file');
+    c.names(d.inputName, 'manifest.decoder.inputName');
+    c.string(d.outputName, 'manifest.decoder.outputName');
+    if (d.input !== undefined) c.oneOf(d.input, ['codes', 'latents'] as const, 'manifest.decoder.input');
+  }
+  return value as AudioTokenizerManifest;
+}
+
+/** The files a manifest names, by role and manifest key, relative to it. */
+export function audioManifestFiles(m: AudioTokenizerManifest): { role: string; key: string; file: string }[] {
+  const out: { role: string; key: string; file: string }[] = [];
+  if (m.encoder.kind === 'onnx') out.push({ role: 'encoder', key: 'manifest.encoder.file', file: m.encoder.file });
+  else out.push({ role: 'encoder', key: 'manifest.encoder.weights', file: m.encoder.weights });
+  if (m.quantizer?.file) out.push({ role: 'quantizer', key: 'manifest.quantizer.file', file: m.quantizer.file });
+  if (m.decoder.kind === 'onnx') out.push({ role: 'decoder', key: 'manifest.decoder.file', file: m.decoder.file });
+  return out;
+}
+
+/** Reads, parses and validates an audio manifest, and checks that the files it names exist. */
+export async function readAudioManifest(
+  path: string,
+): Promise<{ manifest: AudioTokenizerManifest; text: string; dir: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new MmtokError('MMTOK_IO', `could not read tokenizer manifest ${path}: ${(e as Error).message}`, { path });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new MmtokError('MMTOK_MANIFEST', `${path}: not valid JSON (${(e as Error).message})`, {
+      path,
+      key: 'manifest',
+    });
+  }
+  const manifest = validateAudioManifest(parsed, path);
+  const dir = dirname(resolve(path));
+  for (const { key, file } of audioManifestFiles(manifest)) {
+    const full = resolve(dir, file);
+    try {
+      if (!(await stat(full)).isFile()) throw new Error('not a file');
+    } catch {
+      throw new MmtokError('MMTOK_MANIFEST', `${path}: ${key}: file '${file}' not found (looked for ${full})`, {
+        path,
+        key,
+        file: full,
+      });
+    }
+  }
+  return { manifest, text, dir };
+}
+
+/** Hop in samples: sampleRate / frameRate. */
+export function hopOf(m: AudioTokenizerManifest): number {
+  return Math.round(m.preprocessing.sampleRate / m.tokens.frameRate);
+}

@@ -1,0 +1,408 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type AnyQuantizer, createQuantizer, MmtokError } from '@mmtok/core';
+import { loadQuantizer } from '@mmtok/core/node';
+import type { AudioCodec, CodecLoadOptions, Codes } from './codec.js';
+import { builtinAudioManifestPath, listAudioTokenizers } from './default.js';
+import { checkAudio, convertAudio, remix } from './io.js';
+import { concatCodes, LinearFrameCodec, LinearFrameTransform } from './linear-frame.js';
+import { type AudioTokenizerManifest, audioManifestFiles, hopOf, readAudioManifest } from './manifest.js';
+import type { AudioBuffer, AudioSource, AudioTokenSet, TokenizerIdentity } from './types.js';
+
+export type LoadAudioTokenizerOptions = CodecLoadOptions;
+
+export interface EncodeAudioOptions {
+  /** Keep the first n residual levels only (lower bitrate). Default: all. */
+  levels?: number;
+}
+
+/** Stable JSON: sorted keys, so the hash does not depend on formatting or key order. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+async function identityOf(m: AudioTokenizerManifest, dir: string): Promise<TokenizerIdentity> {
+  const h = createHash('sha256');
+  h.update(canonicalJson(m));
+  for (const { role, file } of audioManifestFiles(m)) {
+    const bytes = await readFile(resolve(dir, file));
+    h.update(`\n${role}:${createHash('sha256').update(bytes).digest('hex')}`);
+  }
+  return { name: m.name, version: m.version, hash: h.digest('hex') };
+}
+
+function stripWeights(c: object): string {
+  return canonicalJson(
+    JSON.parse(JSON.stringify(c, (k, v) => (k === 'codebook' || k === 'codebooks' ? undefined : v))),
+  );
+}
+
+async function loadManifestQuantizer(
+  m: AudioTokenizerManifest,
+  dir: string,
+  path: string,
+  backend: string | undefined,
+): Promise<AnyQuantizer | undefined> {
+  if (!m.quantizer) return undefined;
+  const { config, file } = m.quantizer;
+  if (file) {
+    const q = await loadQuantizer(resolve(dir, file), { backend, expectType: config?.type });
+    if (config && stripWeights(q.config) !== stripWeights(config)) {
+      throw new MmtokError(
+        'MMTOK_MANIFEST',
+        `${path}: manifest.quantizer.config does not match the config stored in '${file}'`,
+        {
+          path,
+          key: 'manifest.quantizer.config',
+        },
+      );
+    }
+    return q;
+  }
+  if (!config) return undefined;
+  if ((config.type === 'vq' && !config.codebook) || (config.type === 'rvq' && !config.codebooks)) {
+    throw new MmtokError(
+      'MMTOK_MANIFEST',
+      `${path}: manifest.quantizer: a '${config.type}' quantizer needs its codebooks in 'file'`,
+      {
+        path,
+        key: 'manifest.quantizer.file',
+      },
+    );
+  }
+  return createQuantizer(config, { backend });
+}
+
+async function loadCodec(
+  m: AudioTokenizerManifest,
+  dir: string,
+  path: string,
+  quantizer: AnyQuantizer | undefined,
+  options: LoadAudioTokenizerOptions,
+): Promise<AudioCodec> {
+  const { sampleRate, channels } = m.preprocessing;
+  if (m.encoder.kind === 'linear-frame') {
+    const file = resolve(dir, m.encoder.weights);
+    const transform = LinearFrameTransform.deserialize(await readFile(file), m.encoder.hopLength, channels, file);
+    if (!quantizer) throw new MmtokError('MMTOK_MANIFEST', `${path}: a linear-frame encoder needs a quantizer`);
+    return new LinearFrameCodec(transform, quantizer, options.backend);
+  }
+  const dec = m.decoder.kind === 'onnx' ? m.decoder : undefined;
+  // Loaded on demand: the ONNX codec pulls in onnxruntime-node.
+  const { OnnxAudioCodec } = await import('./onnx-codec.js');
+  return OnnxAudioCodec.load({
+    encoder: {
+      file: resolve(dir, m.encoder.file),
+      inputName: m.encoder.inputName,
+      outputName: m.encoder.outputName,
+      output: m.encoder.output,
+    },
+    ...(dec
+      ? {
+          decoder: {
+            file: resolve(dir, dec.file),
+            inputName: dec.inputName,
+            outputName: dec.outputName,
+            input: dec.input ?? 'codes',
+          },
+        }
+      : {}),
+    quantizer,
+    sampleRate,
+    channels,
+    hopLength: hopOf(m),
+    executionProviders: options.executionProviders,
+    backend: options.backend,
+    codebookSize: m.tokens.codebookSize,
+    levels: m.tokens.levels,
+  });
+}
+
+function mismatch(message: string, details?: Record<string, unknown>): never {
+  throw new MmtokError('MMTOK_TOKENIZER_MISMATCH', message, details);
+}
+
+/**
+ * An audio tokenizer described by a manifest: convert (rate, channels) → codec encoder →
+ * [levels, frames] tokens, and back. Built-in (linear-frame) and ONNX codecs share this path.
+ */
+export class AudioTokenizer {
+  readonly sampleRate: number;
+  readonly channels: number;
+  readonly hopLength: number;
+  readonly frameRate: number;
+
+  private constructor(
+    readonly manifest: AudioTokenizerManifest,
+    readonly identity: TokenizerIdentity,
+    readonly quantizer: AnyQuantizer | undefined,
+    /** Absolute path of the manifest file. */
+    readonly manifestPath: string,
+    readonly codec: AudioCodec,
+  ) {
+    this.sampleRate = manifest.preprocessing.sampleRate;
+    this.channels = manifest.preprocessing.channels;
+    this.hopLength = codec.hopLength;
+    this.frameRate = manifest.tokens.frameRate;
+  }
+
+  static async fromManifest(path: string, options: LoadAudioTokenizerOptions = {}): Promise<AudioTokenizer> {
+    const { manifest: m, dir } = await readAudioManifest(path);
+    const identity = await identityOf(m, dir);
+    const quantizer = await loadManifestQuantizer(m, dir, path, options.backend);
+    const codec = await loadCodec(m, dir, path, quantizer, options);
+    return new AudioTokenizer(m, identity, quantizer, resolve(path), codec);
+  }
+
+  /** Levels of a full encode. */
+  get levels(): number {
+    return this.codec.levels;
+  }
+
+  /** Codes per level, when known. */
+  get codebookSize(): number | undefined {
+    return this.codec.codebookSize;
+  }
+
+  /** Bits per second at `levels` levels (all by default); undefined when the codebook size is unknown. */
+  bitrate(levels = this.levels): number | undefined {
+    const K = this.codebookSize;
+    return K === undefined ? undefined : this.frameRate * levels * Math.log2(K);
+  }
+
+  private checkLevels(levels: number | undefined): number {
+    if (levels === undefined) return this.levels;
+    if (!Number.isInteger(levels) || levels < 1 || levels > this.levels) {
+      throw new MmtokError('MMTOK_CONFIG', `option 'levels' must be an integer in [1, ${this.levels}], got ${levels}`);
+    }
+    return levels;
+  }
+
+  /** Brings audio to the tokenizer's rate and channel count (ffmpeg for resampling). */
+  async prepare(audio: AudioBuffer): Promise<AudioBuffer> {
+    checkAudio(audio);
+    return convertAudio(audio, this.sampleRate, this.channels);
+  }
+
+  private source(samples: number, extra: Record<string, unknown> = {}): AudioSource {
+    return {
+      sampleRate: this.sampleRate,
+      channels: this.channels,
+      samples,
+      duration: samples / this.sampleRate,
+      ...extra,
+    };
+  }
+
+  private tokenSet(codes: Codes, source: AudioSource): AudioTokenSet {
+    if (codes.scales) source.scales = codes.scales.map((s) => ({ ...s }));
+    return {
+      modality: 'audio',
+      indices: codes.indices,
+      shape: [codes.levels, codes.frames],
+      tokenizer: { ...this.identity },
+      source,
+    };
+  }
+
+  /** Audio → tokens [levels, frames]. Converts rate/channels first; pads to whole frames; source.samples keeps the true length. */
+  async encode(audio: AudioBuffer, options: EncodeAudioOptions = {}): Promise<AudioTokenSet> {
+    const levels = this.checkLevels(options.levels);
+    const a = await this.prepare(audio);
+    const H = this.hopLength;
+    const padded = Math.ceil(a.length / H) * H;
+    let data = a.data;
+    if (padded !== a.length) {
+      data = new Float32Array(this.channels * padded);
+      for (let c = 0; c < this.channels; c++) data.set(a.data.subarray(c * a.length, (c + 1) * a.length), c * padded);
+    }
+    const codes = await this.codec.encode(data, this.channels, padded, levels);
+    const extra =
+      audio.sampleRate !== this.sampleRate || audio.channels !== this.channels
+        ? { inputSampleRate: audio.sampleRate, inputChannels: audio.channels }
+        : {};
+    return this.tokenSet(codes, this.source(a.length, extra));
+  }
+
+  /** Checks a token set against this tokenizer; returns its codes. */
+  private codes(tokens: AudioTokenSet): Codes {
+    if (tokens?.modality !== 'audio') {
+      mismatch(`these tokens are not audio tokens (modality ${JSON.stringify(tokens?.modality)})`);
+    }
+    const t = tokens.tokenizer;
+    if (!t || t.hash !== this.identity.hash) {
+      mismatch(
+        `these tokens were made by tokenizer '${t?.name}' ${t?.version} (hash ${t?.hash?.slice(0, 12)}…), ` +
+          `not by '${this.identity.name}' ${this.identity.version} (hash ${this.identity.hash.slice(0, 12)}…); ` +
+          'decode them with the tokenizer that made them',
+        { expected: this.identity, got: t },
+      );
+    }
+    const s = tokens.shape;
+    const scales = tokens.source?.scales as Codes['scales'];
+    if (
+      !Array.isArray(s) ||
+      s.length !== 2 ||
+      !(s[0] >= 1 && s[1] >= 0) ||
+      (!scales && s[0] > this.levels) ||
+      !(tokens.indices instanceof Int32Array) ||
+      tokens.indices.length !== s[0] * s[1]
+    ) {
+      throw new MmtokError(
+        'MMTOK_SHAPE',
+        `audio tokens must be [levels ≤ ${this.levels}, frames] with levels × frames Int32 indices, got [${s?.join(', ')}] and ${tokens.indices?.length}`,
+      );
+    }
+    return { indices: tokens.indices, levels: s[0], frames: s[1], ...(scales ? { scales } : {}) };
+  }
+
+  private samplesOf(tokens: AudioTokenSet): number {
+    const n = Number(tokens.source?.samples);
+    if (!(Number.isInteger(n) && n >= 0)) {
+      throw new MmtokError('MMTOK_TOKEN_FILE', 'audio token source lacks its sample count (source.samples)');
+    }
+    return n;
+  }
+
+  /** Tokens → audio at the tokenizer's rate, trimmed to the encoded length. */
+  async decode(tokens: AudioTokenSet): Promise<AudioBuffer> {
+    const codes = this.codes(tokens);
+    const n = this.samplesOf(tokens);
+    const C = this.channels;
+    const { data, length: made } = await this.codec.decode(codes, C);
+    if (made < n) {
+      throw new MmtokError(
+        'MMTOK_MISMATCH',
+        `the decoder made ${made} samples per channel, fewer than the ${n} encoded`,
+      );
+    }
+    return trim(data, C, made, n, this.sampleRate);
+  }
+
+  /**
+   * Chunks (at the tokenizer's rate; channels are remixed if needed) → token sets of the frames each
+   * chunk completes. For frame-independent codecs (linear-frame) the concatenated tokens equal a
+   * whole-file encode. Others encode each chunk on its own (padded to whole frames): approximate
+   * at chunk borders. Every yielded set's source.samples is the input length seen so far; the last
+   * one has source.final = true.
+   */
+  async *encodeStream(
+    chunks: AsyncIterable<AudioBuffer>,
+    options: EncodeAudioOptions = {},
+  ): AsyncGenerator<AudioTokenSet> {
+    const levels = this.checkLevels(options.levels);
+    const C = this.channels;
+    const stream = this.codec.encoderStream?.(C, levels);
+    let total = 0;
+    let frameOffset = 0;
+    const emit = (codes: Codes, final: boolean): AudioTokenSet => {
+      const set = this.tokenSet(codes, this.source(total, { frameOffset, final }));
+      frameOffset += codes.frames;
+      return set;
+    };
+    for await (const chunk of chunks) {
+      checkAudio(chunk, 'audio chunk');
+      if (chunk.sampleRate !== this.sampleRate) {
+        throw new MmtokError(
+          'MMTOK_MISMATCH',
+          `streamed chunks must be at the tokenizer's ${this.sampleRate} Hz, got ${chunk.sampleRate} Hz; read with streamAudio(path, { sampleRate: ${this.sampleRate}, … })`,
+        );
+      }
+      const a = remix(chunk, C);
+      total += a.length;
+      let codes: Codes;
+      if (stream) codes = await stream.push(a.data, a.length);
+      else {
+        const H = this.hopLength;
+        const padded = Math.ceil(a.length / H) * H;
+        const data = new Float32Array(C * padded);
+        for (let c = 0; c < C; c++) data.set(a.data.subarray(c * a.length, (c + 1) * a.length), c * padded);
+        codes = await this.codec.encode(data, C, padded, levels);
+      }
+      if (codes.frames > 0) yield emit(codes, false);
+    }
+    if (total === 0) throw new MmtokError('MMTOK_EMPTY', 'the audio stream held no samples');
+    const last = stream ? await stream.end() : { indices: new Int32Array(0), levels, frames: 0 };
+    yield emit(last, true);
+  }
+
+  /**
+   * Token sets (e.g. from encodeStream, or slices of one token set) → audio chunks, trimmed to the
+   * encoded length (source.samples of the latest set). Overlap-add state is carried between sets.
+   */
+  async *decodeStream(tokens: AsyncIterable<AudioTokenSet>): AsyncGenerator<AudioBuffer> {
+    const C = this.channels;
+    const stream = this.codec.decoderStream?.(C);
+    let emitted = 0;
+    for await (const set of tokens) {
+      const codes = this.codes(set);
+      const cap = this.samplesOf(set);
+      const { data, length: made } = stream ? await stream.push(codes) : await this.codec.decode(codes, C);
+      const n = Math.max(0, Math.min(made, cap - emitted));
+      if (n > 0) yield trim(data, C, made, n, this.sampleRate);
+      emitted += n;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.codec.dispose();
+  }
+}
+
+/** The first n samples of each channel of planar [C, made]. */
+function trim(data: Float32Array, C: number, made: number, n: number, sampleRate: number): AudioBuffer {
+  if (n === made) return { data, channels: C, sampleRate, length: n };
+  const out = new Float32Array(C * n);
+  for (let c = 0; c < C; c++) out.set(data.subarray(c * made, c * made + n), c * n);
+  return { data: out, channels: C, sampleRate, length: n };
+}
+
+/** Concatenates streamed token sets into one (levels-major [levels, frames]); source from the last. */
+export function concatTokenSets(sets: readonly AudioTokenSet[]): AudioTokenSet {
+  if (sets.length === 0) throw new MmtokError('MMTOK_EMPTY', 'no token sets to concatenate');
+  const last = sets[sets.length - 1];
+  const codes = concatCodes(sets.map((s) => ({ indices: s.indices, levels: s.shape[0], frames: s.shape[1] })));
+  const { frameOffset: _o, final: _f, ...source } = last.source;
+  return {
+    modality: 'audio',
+    indices: codes.indices,
+    shape: [codes.levels, codes.frames],
+    tokenizer: { ...last.tokenizer },
+    source: source as AudioSource,
+  };
+}
+
+/**
+ * Loads an audio tokenizer by built-in name ('default'), manifest path, or a folder holding
+ * manifest.json. Unknown names fail with MMTOK_TOKENIZER_NOT_FOUND listing the built-ins.
+ */
+export async function loadAudioTokenizer(
+  nameOrManifestPath: string,
+  options: LoadAudioTokenizerOptions = {},
+): Promise<AudioTokenizer> {
+  const builtin = builtinAudioManifestPath(nameOrManifestPath);
+  if (builtin) return AudioTokenizer.fromManifest(builtin, options);
+  let path = nameOrManifestPath;
+  try {
+    if ((await stat(path)).isDirectory()) path = join(path, 'manifest.json');
+  } catch {
+    throw new MmtokError(
+      'MMTOK_TOKENIZER_NOT_FOUND',
+      `no built-in audio tokenizer or manifest file named '${nameOrManifestPath}' (built-ins: ${listAudioTokenizers()
+        .map((t) => t.name)
+        .join(', ')})`,
+      { name: nameOrManifestPath },
+    );
+  }
+  return AudioTokenizer.fromManifest(path, options);
+}

@@ -1,0 +1,179 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { siSdr } from '@mmtok/diagnostics';
+import { describe, expect, it } from 'vitest';
+import {
+  type AudioTokenSet,
+  concatTokenSets,
+  decodeAudioFile,
+  encodeAudioFile,
+  frameCount,
+  LinearFrameCodec,
+  listAudioTokenizers,
+  loadAudioTokenizer,
+  readAudio,
+  sqrtHannWindow,
+  streamAudio,
+  trainAudioTokenizer,
+  writeAudio,
+} from '../src/index.js';
+import { errorCode, tempDir, tone } from './helpers.js';
+
+const dir = tempDir();
+
+/** espeak-ng speech when installed (CI has only ffmpeg), else a harmonic tone. */
+function speechOrTone(sampleRate: number) {
+  try {
+    const path = join(dir, `say-${Math.random().toString(36).slice(2)}.wav`);
+    execFileSync('espeak-ng', ['-v', 'en-gb-x-rp+f5', '-w', path, 'The harbour lights came on one by one.'], {
+      stdio: 'ignore',
+    });
+    return readAudio(path, { sampleRate, channels: 1 });
+  } catch {
+    return Promise.resolve(tone(sampleRate, 2));
+  }
+}
+
+describe('linear-frame framing', () => {
+  it('sqrt-Hann satisfies w[n]² + w[n+H]² = 1 and S samples make ceil(S/H) + 1 frames', () => {
+    const w = sqrtHannWindow(160);
+    for (let n = 0; n < 160; n++) expect(w[n] ** 2 + w[n + 160] ** 2).toBeCloseTo(1, 6);
+    expect(frameCount(320, 160)).toBe(3);
+    expect(frameCount(321, 160)).toBe(4);
+  });
+});
+
+describe('default audio tokenizer', () => {
+  it('is listed, states its rate, and reaches an SI-SDR floor on held-out speech', async () => {
+    expect(listAudioTokenizers().map((t) => t.name)).toContain('default');
+    const tok = await loadAudioTokenizer('default');
+    expect([tok.sampleRate, tok.channels, tok.frameRate, tok.hopLength]).toEqual([16000, 1, 100, 160]);
+    expect(tok.bitrate()).toBe(tok.manifest.bitrate);
+    const a = await speechOrTone(16000);
+    const tokens = await tok.encode(a);
+    expect(tokens.shape).toEqual([tok.levels, frameCount(a.length, 160)]);
+    expect(tokens.source).toMatchObject({ sampleRate: 16000, channels: 1, samples: a.length });
+    const back = await tok.decode(tokens);
+    expect(back.length).toBe(a.length);
+    expect(siSdr(a.data, back.data)).toBeGreaterThan(3);
+    // Fewer levels: a prefix of the full codes, lower quality.
+    const low = await tok.encode(a, { levels: 4 });
+    expect(low.shape[0]).toBe(4);
+    expect(Array.from(low.indices)).toEqual(Array.from(tokens.indices.subarray(0, 4 * tokens.shape[1])));
+    const lowBack = await tok.decode(low);
+    expect(siSdr(a.data, lowBack.data)).toBeLessThan(siSdr(a.data, back.data));
+    await tok.dispose();
+  });
+
+  it('resamples and remixes input at encode time; refuses foreign tokens', async () => {
+    const tok = await loadAudioTokenizer('default');
+    const a = tone(44100, 0.4, 2);
+    const t = await tok.encode(a);
+    expect(t.source.samples).toBe(Math.round(0.4 * 16000));
+    const foreign: AudioTokenSet = { ...t, tokenizer: { ...t.tokenizer, hash: 'abc' } };
+    expect(await errorCode(tok.decode(foreign))).toBe('MMTOK_TOKENIZER_MISMATCH');
+    expect(await errorCode(tok.encode({ data: new Float32Array(0), channels: 1, sampleRate: 16000, length: 0 }))).toBe(
+      'MMTOK_EMPTY',
+    );
+    await tok.dispose();
+  });
+
+  it('streaming tokens equal whole-file tokens; streamed decode equals whole decode', async () => {
+    const tok = await loadAudioTokenizer('default');
+    const a = tone(16000, 2.345);
+    const whole = await tok.encode(a);
+    for (const chunk of [1, 159, 160, 1000, 7777]) {
+      async function* chunks() {
+        for (let at = 0; at < a.length; at += chunk) {
+          const n = Math.min(chunk, a.length - at);
+          yield { data: a.data.slice(at, at + n), channels: 1, sampleRate: 16000, length: n };
+        }
+      }
+      const sets: AudioTokenSet[] = [];
+      for await (const s of tok.encodeStream(chunks())) sets.push(s);
+      const joined = concatTokenSets(sets);
+      expect(joined.shape, `chunk ${chunk}`).toEqual(whole.shape);
+      expect(Buffer.from(joined.indices.buffer).equals(Buffer.from(whole.indices.buffer)), `chunk ${chunk}`).toBe(true);
+      if (chunk === 1000) {
+        const back = await tok.decode(whole);
+        const parts: Float32Array[] = [];
+        async function* again() {
+          yield* sets;
+        }
+        for await (const b of tok.decodeStream(again())) parts.push(b.data);
+        const streamed = Float32Array.from(parts.flatMap((p) => Array.from(p)));
+        expect(streamed.length).toBe(a.length);
+        let err = 0;
+        for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(streamed[i] - back.data[i]));
+        expect(err).toBeLessThan(1e-6);
+      }
+    }
+    await tok.dispose();
+  });
+
+  it('file helpers: encodeAudioFile (chunked) == encode(readAudio); decodeAudioFile writes atomically', async () => {
+    const tok = await loadAudioTokenizer('default');
+    const path = join(dir, 'long.flac');
+    await writeAudio(tone(16000, 3.3), path);
+    const streamed = await encodeAudioFile(tok, path, { chunkSeconds: 0.7 });
+    const whole = await tok.encode(await readAudio(path));
+    expect(Array.from(streamed.indices)).toEqual(Array.from(whole.indices));
+    expect(streamed.source.samples).toBe(whole.source.samples);
+    const out = join(dir, 'back.wav');
+    const r = await decodeAudioFile(tok, streamed, out, { chunkFrames: 37 });
+    expect(r.samples).toBe(whole.source.samples);
+    const back = await readAudio(out);
+    const ref = await tok.decode(whole);
+    let err = 0;
+    for (let i = 0; i < back.length; i++) err = Math.max(err, Math.abs(back.data[i] - ref.data[i]));
+    expect(err).toBeLessThan(2 / 32768);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    await tok.dispose();
+  });
+});
+
+describe('trainAudioTokenizer', () => {
+  it('trains a small codec deterministically; the trained codec round-trips', async () => {
+    const clips = [tone(8000, 1.5, 1, 0.1), tone(8000, 1.5, 1, 0.2)];
+    const opts = {
+      sampleRate: 8000,
+      hopLength: 40,
+      dim: 16,
+      numQuantizers: 3,
+      codebookSize: 16,
+      iterations: 4,
+      seed: 3,
+    };
+    const a = await trainAudioTokenizer(clips, { ...opts, outDir: join(dir, 'tok-a') });
+    await trainAudioTokenizer(clips, { ...opts, outDir: join(dir, 'tok-b') });
+    expect(a.frameRate).toBe(200);
+    expect(a.bitrate).toBe(200 * 3 * 4);
+    const ta = await loadAudioTokenizer(join(dir, 'tok-a'));
+    const tb = await loadAudioTokenizer(join(dir, 'tok-b'));
+    expect(ta.identity.hash).toBe(tb.identity.hash);
+    expect(ta.codec).toBeInstanceOf(LinearFrameCodec);
+    const x = tone(8000, 0.5, 1, 0.3);
+    const back = await ta.decode(await ta.encode(x));
+    expect(siSdr(x.data, back.data)).toBeGreaterThan(5);
+    expect(await errorCode(trainAudioTokenizer([], { outDir: join(dir, 'x') }))).toBe('MMTOK_EMPTY');
+    await Promise.all([ta.dispose(), tb.dispose()]);
+  });
+
+  it('unknown tokenizer names list the built-ins', async () => {
+    expect(await errorCode(loadAudioTokenizer('nope'))).toBe('MMTOK_TOKENIZER_NOT_FOUND');
+    // streamAudio of a missing file is an I/O error, not a hang.
+    expect(
+      await errorCode(
+        (async () => {
+          for await (const _ of streamAudio(join(dir, 'missing.wav'), {
+            sampleRate: 16000,
+            channels: 1,
+            chunkSamples: 100,
+          })) {
+          }
+        })(),
+      ),
+    ).toBe('MMTOK_IO');
+  });
+});
