@@ -21,5 +21,7 @@ console.log(`  input     ${sample} (${file.width}×${file.height})`);
 console.log(`  tokens    ${file.tokens} as [${file.shape.join(', ')}], ${file.bytes} bytes → ${file.output}`);
 console.log(`  decoded   ${decoded.files[0]?.output}`);
 console.log(`  quality   PSNR ${item?.psnr?.toFixed(2)} dB, SSIM ${item?.ssim?.toFixed(4)}`);
-console.log(`  codebook  utilization per level: ${levels.map((l) => `${(100 * l.utilization).toFixed(1)}%`).join(' ')}`);
+console.log(
+  `  codebook  utilization per level: ${levels.map((l) => `${(100 * l.utilization).toFixed(1)}%`).join(' ')}`,
+);
 console.log(`  report    ${diagnosed.htmlPath} (and ${diagnosed.reportPath})`);

@@ -6,6 +6,7 @@
 import { relative } from 'node:path';
 import { cac } from 'cac';
 // API modules are imported when a command runs, so --help and usage errors skip loading sharp and onnxruntime.
+import type { DashboardServer, ExportDashboardResult } from './api/dashboard.js';
 import type { DecodeFilesResult } from './api/decode.js';
 import type { DiagnoseFilesResult } from './api/diagnose.js';
 import type { EncodeFilesResult } from './api/encode.js';
@@ -113,13 +114,14 @@ function batchExit<R extends { files: readonly unknown[]; failures: readonly unk
 
 const encode = defineCommand({
   usage: 'encode <...inputs>',
-  description: 'Encode images (files, folders, globs) into .mmtok token files',
+  description: 'Encode images or audio (files, folders, globs) into .mmtok token files',
   options: ['output', 'tokenizer', 'backend'],
   required: ['output'],
   examples: [
     'mmtok encode photo.jpg -o photo.mmtok',
     'mmtok encode photos/ -o tokens/',
     "mmtok encode 'shots/**/*.png' -o tokens/ --tokenizer ./my-tok/manifest.json",
+    'mmtok encode speech.flac -o speech.mmtok',
   ],
   run: async (args, o, ctx): Promise<EncodeFilesResult> =>
     (await import('./api/encode.js')).encodeFiles({
@@ -131,12 +133,16 @@ const encode = defineCommand({
     }),
   print(r, ctx) {
     for (const f of r.files) {
+      const what = f.audio
+        ? `${f.audio.duration.toFixed(2)} s @ ${f.audio.sampleRate} Hz × ${f.audio.channels} ch`
+        : `${f.width}×${f.height}`;
       ctx.say(
-        `${shown(f.input)} → ${shown(f.output)}  ${f.width}×${f.height} → [${f.shape.join('×')}] = ${f.tokens} tokens, ${formatBytes(f.bytes)}`,
+        `${shown(f.input)} → ${shown(f.output)}  ${what} → [${f.shape.join('×')}] = ${f.tokens} tokens, ${formatBytes(f.bytes)}`,
       );
     }
+    const noun = r.files.length > 0 && r.files.every((f) => f.modality === 'audio') ? 'audio file' : 'image';
     ctx.say(
-      `${summary(r.files.length, r.failures.length, 'encoded', 'image')} with ${r.tokenizer.name} ${r.tokenizer.version}`,
+      `${summary(r.files.length, r.failures.length, 'encoded', noun)} with ${r.tokenizer.name} ${r.tokenizer.version}`,
     );
   },
   exitCode: batchExit,
@@ -145,10 +151,14 @@ const encode = defineCommand({
 
 const decode = defineCommand({
   usage: 'decode <...inputs>',
-  description: 'Decode .mmtok token files back into images at their original size',
+  description: 'Decode .mmtok token files back into images (original size) or audio (original length)',
   options: ['output', 'tokenizer', 'backend', 'format'],
   required: ['output'],
-  examples: ['mmtok decode photo.mmtok -o back.png', 'mmtok decode tokens/ -o images/ --format webp'],
+  examples: [
+    'mmtok decode photo.mmtok -o back.png',
+    'mmtok decode tokens/ -o images/ --format webp',
+    'mmtok decode speech.mmtok -o back.wav',
+  ],
   run: async (args, o, ctx): Promise<DecodeFilesResult> =>
     (await import('./api/decode.js')).decodeFiles({
       inputs: args,
@@ -159,7 +169,10 @@ const decode = defineCommand({
       onProgress: ctx.progress.update,
     }),
   print(r, ctx) {
-    for (const f of r.files) ctx.say(`${shown(f.input)} → ${shown(f.output)}  ${f.width}×${f.height}`);
+    for (const f of r.files) {
+      const what = f.audio ? `${f.audio.duration.toFixed(2)} s @ ${f.audio.sampleRate} Hz` : `${f.width}×${f.height}`;
+      ctx.say(`${shown(f.input)} → ${shown(f.output)}  ${what}`);
+    }
     ctx.say(summary(r.files.length, r.failures.length, 'decoded', 'file'));
   },
   exitCode: batchExit,
@@ -168,12 +181,26 @@ const decode = defineCommand({
 
 const train = defineCommand({
   usage: 'train <...inputs>',
-  description: 'Fit the built-in linear-patch tokenizer on images and write its manifest folder',
-  options: ['output', 'name', 'patchSize', 'dims', 'quantizer', 'levels', 'codebookSize', 'seed', 'backend'],
+  description:
+    'Fit the built-in linear tokenizer (image patches, or audio frames) on images or audio and write its manifest folder',
+  options: [
+    'output',
+    'name',
+    'patchSize',
+    'dims',
+    'quantizer',
+    'levels',
+    'codebookSize',
+    'seed',
+    'backend',
+    'hopLength',
+    'sampleRate',
+  ],
   required: ['output'],
   examples: [
     'mmtok train photos/ -o my-tok/',
     'mmtok train photos/ -o my-fsq/ --quantizer fsq --levels 8,5,5,5 --patch-size 8 --seed 1',
+    'mmtok train recordings/ -o my-codec/ --levels 8 --codebook-size 256 --hop-length 160',
   ],
   run: async (args, o, ctx): Promise<TrainTokenizerResult> =>
     (await import('./api/train.js')).trainTokenizer({
@@ -187,11 +214,16 @@ const train = defineCommand({
       codebookSize: o.codebookSize,
       seed: o.seed,
       backend: o.backend,
+      hopLength: o.hopLength,
+      sampleRate: o.sampleRate,
       onProgress: ctx.progress.update,
     }),
   print(r, ctx) {
-    ctx.say(`trained '${r.name}' on ${r.images} image${r.images === 1 ? '' : 's'} → ${shown(r.manifestPath)}`);
-    ctx.say(`use it with: mmtok encode <images> -o <out> --tokenizer ${shown(r.manifestPath)}`);
+    const n = r.modality === 'audio' ? (r.audioFiles ?? 0) : r.images;
+    const noun = r.modality === 'audio' ? 'audio file' : 'image';
+    ctx.say(`trained '${r.name}' on ${n} ${noun}${n === 1 ? '' : 's'} → ${shown(r.manifestPath)}`);
+    if (r.bitrate !== undefined) ctx.say(`  ${r.frameRate} frames/s, ${r.bitrate} bit/s`);
+    ctx.say(`use it with: mmtok encode <${noun}s> -o <out> --tokenizer ${shown(r.manifestPath)}`);
   },
 });
 
@@ -201,9 +233,14 @@ function fixed(v: number | null | undefined, digits: number): string {
 
 const diagnose = defineCommand({
   usage: 'diagnose <...inputs>',
-  description: 'Encode + decode images, measure PSNR/SSIM and codebook health, write report.json + report.html',
+  description:
+    'Encode + decode images (PSNR/SSIM) or audio (SNR, SI-SDR, mel/STFT distance), check codebook health, write report.json + report.html',
   options: ['output', 'tokenizer', 'backend', 'title'],
-  examples: ['mmtok diagnose photos/ -o report/', 'mmtok diagnose photos/ --tokenizer ./my-tok/manifest.json --json'],
+  examples: [
+    'mmtok diagnose photos/ -o report/',
+    'mmtok diagnose photos/ --tokenizer ./my-tok/manifest.json --json',
+    'mmtok diagnose speech/*.wav -o audio-report/',
+  ],
   run: async (args, o, ctx): Promise<DiagnoseFilesResult> =>
     (await import('./api/diagnose.js')).diagnoseFiles({
       inputs: args,
@@ -215,14 +252,25 @@ const diagnose = defineCommand({
     }),
   print(r, ctx) {
     if (!r.report) {
-      ctx.say('no image could be diagnosed; no report written');
+      ctx.say('no input could be diagnosed; no report written');
       return;
     }
     const agg = r.report.metrics?.aggregate ?? {};
     const levels = r.report.codebook?.perLevel ?? [];
-    ctx.say(`${summary(r.files.length, r.failures.length, 'diagnosed', 'image')} with ${r.report.tokenizer.name}`);
-    ctx.say(`  PSNR  mean ${fixed(agg.psnr?.mean, 2)} dB  (min ${fixed(agg.psnr?.min, 2)})`);
-    ctx.say(`  SSIM  mean ${fixed(agg.ssim?.mean, 4)}`);
+    if (r.report.tokenizer.modality === 'audio') {
+      ctx.say(
+        `${summary(r.files.length, r.failures.length, 'diagnosed', 'audio file')} with ${r.report.tokenizer.name}`,
+      );
+      ctx.say(`  SI-SDR  mean ${fixed(agg.siSdr?.mean, 2)} dB  (min ${fixed(agg.siSdr?.min, 2)})`);
+      ctx.say(`  SNR     mean ${fixed(agg.snr?.mean, 2)} dB`);
+      ctx.say(
+        `  log-mel distance ${fixed(agg.logMelDistance?.mean, 4)}, multi-resolution STFT distance ${fixed(agg.multiResolutionStftDistance?.mean, 3)}`,
+      );
+    } else {
+      ctx.say(`${summary(r.files.length, r.failures.length, 'diagnosed', 'image')} with ${r.report.tokenizer.name}`);
+      ctx.say(`  PSNR  mean ${fixed(agg.psnr?.mean, 2)} dB  (min ${fixed(agg.psnr?.min, 2)})`);
+      ctx.say(`  SSIM  mean ${fixed(agg.ssim?.mean, 4)}`);
+    }
     for (const l of levels) {
       ctx.say(
         `  level ${l.level}: ${(l.utilization * 100).toFixed(1)}% of ${l.codebookSize} codes used, perplexity ${l.perplexity.toFixed(1)}`,
@@ -272,9 +320,16 @@ const info = defineCommand({
         `  shape      [${h.shape.join(', ')}] = ${d.tokens} tokens, ${h.dtype}${h.codebookSize ? `, codebook ${h.codebookSize}` : ''}`,
       );
       ctx.say(`  distinct   ${d.distinct} codes`);
-      // The full geometry (content and source rectangles) is in --json; people want the size.
-      const resize = h.source.resize ? `, resize ${h.source.resize}` : '';
-      ctx.say(`  source     ${h.source.width}×${h.source.height} image${resize}`);
+      if (h.modality === 'audio') {
+        const s = h.source;
+        ctx.say(
+          `  source     ${Number(s.duration).toFixed(3)} s, ${s.samples} samples @ ${s.sampleRate} Hz × ${s.channels} ch${s.frameRate ? `, ${s.frameRate} frames/s` : ''}`,
+        );
+      } else {
+        // The full geometry (content and source rectangles) is in --json; people want the size.
+        const resize = h.source.resize ? `, resize ${h.source.resize}` : '';
+        ctx.say(`  source     ${h.source.width}×${h.source.height} image${resize}`);
+      }
       if (h.createdBy) ctx.say(`  created by ${h.createdBy}`);
     } else {
       const q = d.quantizer;
@@ -304,7 +359,49 @@ const tokenizers = defineCommand({
   toJson: (list) => ({ tokenizers: list }),
 });
 
-export const COMMANDS: readonly Command[] = [encode, decode, train, diagnose, info, tokenizers];
+type DashboardResult =
+  | ({ mode: 'serve'; reports: number } & DashboardServer)
+  | ({ mode: 'export' } & ExportDashboardResult);
+
+const dashboard = defineCommand({
+  usage: 'dashboard [...reports]',
+  description: 'Open diagnostics reports in the dashboard web app, served on 127.0.0.1 (read-only, nothing uploaded)',
+  options: ['port', 'export'],
+  examples: [
+    'mmtok dashboard report/report.json',
+    'mmtok dashboard default/ trained/ --port 8080    # two reports (folders holding report.json), compare A/B',
+    'mmtok dashboard report/ --export share/          # static copy for any web server',
+    'mmtok dashboard                                  # empty; drop report.json or .mmtok files onto the page',
+  ],
+  run: async (args, o): Promise<DashboardResult> => {
+    const api = await import('./api/dashboard.js');
+    if (o.export !== undefined) {
+      if (o.port !== undefined) throw usageError('--port and --export do not go together: an export is not served');
+      return { mode: 'export', ...(await api.exportDashboard({ reports: args, outDir: o.export })) };
+    }
+    const server = await api.startDashboard({ reports: args, port: o.port });
+    // Serve until interrupted; close cleanly so the port is released at once.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => void server.close().then(() => process.exit(0)));
+    }
+    return { mode: 'serve', reports: args.length, ...server };
+  },
+  print(r, ctx) {
+    if (r.mode === 'export') {
+      ctx.say(
+        `exported the dashboard with ${r.reports} report${r.reports === 1 ? '' : 's'} and ${r.media} media file${r.media === 1 ? '' : 's'} → ${shown(r.outDir)} (${r.files} files, ${formatBytes(r.bytes)})`,
+      );
+      for (const m of r.missingMedia) ctx.say(`  missing media (the page will say so): ${shown(m)}`);
+      ctx.say('serve it with any static file server, e.g. python3 -m http.server -d <dir>');
+      return;
+    }
+    ctx.say(`mmtok dashboard: ${r.url}`);
+    ctx.say(`serving ${r.reports} report${r.reports === 1 ? '' : 's'} read-only on this machine; press Ctrl-C to stop`);
+  },
+  toJson: (r) => (r.mode === 'serve' ? { url: r.url, reports: r.reports } : { ...r }),
+});
+
+export const COMMANDS: readonly Command[] = [encode, decode, train, diagnose, info, tokenizers, dashboard];
 
 /** Runs `mmtok` with the arguments after the program name; resolves to the exit status. */
 export async function runCli(argv: readonly string[], streams: CliStreams = process): Promise<ExitCode> {

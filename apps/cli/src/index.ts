@@ -1,4 +1,12 @@
 /** Programmatic API of the `mmtok` command: each command is one function taking one options object. */
+export {
+  type DashboardServer,
+  type ExportDashboardOptions,
+  type ExportDashboardResult,
+  exportDashboard,
+  type StartDashboardOptions,
+  startDashboard,
+} from './api/dashboard.js';
 export { type DecodedFile, type DecodeFilesOptions, type DecodeFilesResult, decodeFiles } from './api/decode.js';
 export {
   type DiagnosedFile,

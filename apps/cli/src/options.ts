@@ -112,6 +112,14 @@ export const OPTIONS = {
   ),
   codebookSize: integer('--codebook-size <k>', 'Codes per level (rvq)', 2),
   seed: integer('--seed <n>', 'Random seed (training is deterministic for a given seed)', 0),
+  hopLength: integer(
+    '--hop-length <samples>',
+    'Audio: samples per token frame (frames are 2× as long; default 160)',
+    1,
+  ),
+  sampleRate: integer('--sample-rate <hz>', 'Audio: sample rate of the trained codec (default 16000)', 1000),
+  port: integer('--port <n>', 'Port on 127.0.0.1 to serve on (default: a free one)', 0),
+  export: text('--export <dir>', 'Write a static copy of the dashboard into <dir> instead of serving it'),
   json: flag('--json', 'Print one JSON document on stdout (and nothing else there)'),
   quiet: flag('-q, --quiet', 'Print nothing but errors'),
 } as const;

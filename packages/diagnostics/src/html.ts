@@ -96,9 +96,9 @@ function levelSection(s: LevelStats): string {
 /** One item's clips: <audio controls> for audio/*, <img> for image/*; only data: URIs (the page makes no fetches). */
 function mediaSection(id: string, media: readonly ItemMedia[]): string {
   const cells = media
-    .filter((x) => x.dataUri.startsWith('data:'))
+    .filter((x) => x.src.startsWith('data:'))
     .map((x) => {
-      const src = escapeHtml(x.dataUri);
+      const src = escapeHtml(x.src);
       const body = x.mime.startsWith('audio/')
         ? `<audio controls preload="none" src="${src}"></audio>`
         : x.mime.startsWith('image/')

@@ -134,12 +134,12 @@ export const reportJsonSchema = {
     media: {
       type: 'object',
       description:
-        'A short clip of the item for the HTML report, e.g. original and reconstruction audio (base64 data: URIs).',
-      required: ['label', 'mime', 'dataUri'],
+        'A clip of the item, e.g. original and reconstruction audio: src is a base64 data: URI (rendered by the HTML report) or a path relative to the report (served by mmtok dashboard).',
+      required: ['label', 'mime', 'src'],
       properties: {
         label: { type: 'string' },
         mime: { type: 'string' },
-        dataUri: { type: 'string' },
+        src: { type: 'string' },
       },
     },
     codebookHealth: {

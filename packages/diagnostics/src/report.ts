@@ -25,14 +25,17 @@ export interface DataSummary {
   frameRate?: number;
 }
 
-/** A clip shown with an item in the HTML report (audio players, images): a base64 data: URI. */
+/** A clip shown with an item (audio players, images): embedded, or a file beside the report. */
 export interface ItemMedia {
   /** e.g. 'original', 'reconstruction'. */
   label: string;
   /** e.g. 'audio/wav', 'image/png'. */
   mime: string;
-  /** `data:<mime>;base64,…`; other schemes are not rendered. */
-  dataUri: string;
+  /**
+   * `data:<mime>;base64,…` (self-contained; the only form the HTML report renders), or a path
+   * relative to the report file (served by `mmtok dashboard`, which reads it from disk).
+   */
+  src: string;
 }
 
 export interface ItemMetrics {
@@ -168,9 +171,7 @@ export function createReport(input: CreateReportInput): DiagnosticsReport {
     const items = input.items.map((it) => ({
       id: String(it.id),
       values: cleanValues(it.values),
-      ...(it.media?.length
-        ? { media: it.media.map((m) => ({ label: m.label, mime: m.mime, dataUri: m.dataUri })) }
-        : {}),
+      ...(it.media?.length ? { media: it.media.map((m) => ({ label: m.label, mime: m.mime, src: m.src })) } : {}),
     }));
     const aggregate = aggregateMetrics(items);
     const higherIsBetter: Record<string, boolean> = {};

@@ -117,8 +117,8 @@ describe('HTML report', () => {
           id: 'clip"1',
           values: { siSdr: 9 },
           media: [
-            { label: 'original', mime: 'audio/wav', dataUri: wav },
-            { label: 'evil', mime: 'audio/wav', dataUri: 'https://example.com/x.wav' },
+            { label: 'original', mime: 'audio/wav', src: wav },
+            { label: 'evil', mime: 'audio/wav', src: 'https://example.com/x.wav' },
           ],
         },
       ],

@@ -191,11 +191,11 @@ export async function diagnoseAudioFiles(
         counts.update({ data: rows, shape: L === 1 ? [T] : [T, L] });
       }
       media.set(input.path, [
-        { label: 'original', mime: 'audio/wav', dataUri: await wavDataUri(ref.data, ref.channels, ref.length, sr) },
+        { label: 'original', mime: 'audio/wav', src: await wavDataUri(ref.data, ref.channels, ref.length, sr) },
         {
           label: 'reconstruction',
           mime: 'audio/wav',
-          dataUri: await wavDataUri(back.data, back.channels, back.length, sr),
+          src: await wavDataUri(back.data, back.channels, back.length, sr),
         },
       ]);
       seconds += ref.length / sr;

@@ -1,0 +1,359 @@
+/**
+ * The dashboard in real headless Chromium (Debian's, driven by playwright-core), served by the CLI's
+ * startDashboard with reports the CLI made from real encodes. Screenshots go to test-artifacts/;
+ * bundle size and page-load time to bench-results/dashboard.json.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { type DashboardServer, exportDashboard, startDashboard } from '@mmtok/cli';
+import { decodeTokenFile } from '@mmtok/core';
+import { CodebookAccumulator } from '@mmtok/diagnostics';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fmtMetric, fmtNumber, fmtPercent } from '../src/format.js';
+import { type Fixtures, makeFixtures } from './fixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = join(root, 'test-artifacts');
+const haveChromium = existsSync(CHROMIUM);
+
+// In CI a missing browser is a failure, not a skip: the suite must really run there.
+if (process.env.CI && !haveChromium) {
+  describe('dashboard e2e', () => {
+    it('needs Debian chromium at /usr/bin/chromium (apt-get install chromium)', () => {
+      expect.fail(`${CHROMIUM} is missing in CI`);
+    });
+  });
+}
+
+describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
+  let dir: string;
+  let fx: Fixtures;
+  let server: DashboardServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  let loadMs = Number.NaN;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mmtok-dashboard-'));
+    await mkdir(artifacts, { recursive: true });
+    fx = await makeFixtures(dir);
+    server = await startDashboard({ reports: [fx.reportA, fx.reportB, fx.malformed, fx.newer] });
+    // playwright gives every launch a fresh temporary profile (--user-data-dir) and removes it on close.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function open(hash: string): Promise<void> {
+    await page.goto(`${server.url}${hash}`);
+    await page.waitForSelector('body[data-state="ready"]');
+  }
+
+  async function shown(testId: string): Promise<{ value: number; text: string }> {
+    const el = page.getByTestId(testId);
+    return { value: Number(await el.getAttribute('data-value')), text: (await el.textContent()) ?? '' };
+  }
+
+  it('loads, and shows the overview with the report numbers', async () => {
+    await open('');
+    loadMs = await page.evaluate(() => performance.getEntriesByName('mmtok-rendered')[0]?.startTime ?? Number.NaN);
+    expect(loadMs).toBeGreaterThan(0);
+    await expect(page.getByTestId('tokenizer-name').textContent()).resolves.toBe(fx.a.tokenizer.name);
+    await expect(page.getByTestId('verdict').textContent()).resolves.toBe(fx.a.verdict!.status);
+    for (const level of fx.a.codebook!.perLevel) {
+      const u = await shown(`overview-utilization-${level.level}`);
+      expect(u.value).toBe(level.utilization);
+      expect(u.text).toBe(fmtPercent(level.utilization));
+    }
+    const psnr = await shown('aggregate-psnr-mean');
+    expect(psnr.value).toBe(fx.a.metrics!.aggregate.psnr.mean);
+    await page.screenshot({ path: join(artifacts, 'overview.png'), fullPage: true });
+  });
+
+  it('codebook view: utilization and perplexity per level equal the report, histograms drawn', async () => {
+    await open('#/codebook/s0');
+    for (const level of fx.a.codebook!.perLevel) {
+      if (level.level > 0) await page.getByTestId(`level-${level.level}`).click();
+      const u = await shown(`utilization-${level.level}`);
+      const p = await shown(`perplexity-${level.level}`);
+      expect(u.value).toBe(level.utilization);
+      expect(u.text).toBe(fmtPercent(level.utilization));
+      expect(p.value).toBe(level.perplexity);
+      expect(p.text).toBe(fmtNumber(level.perplexity));
+      expect((await shown(`dead-${level.level}`)).value).toBe(level.dead.count);
+      await expect(page.getByTestId(`hist-id-${level.level}`).locator('canvas').count()).resolves.toBeGreaterThan(0);
+      await expect(page.getByTestId(`hist-sorted-${level.level}`).locator('canvas').count()).resolves.toBeGreaterThan(
+        0,
+      );
+    }
+    await page
+      .getByTestId('level-0')
+      .click()
+      .catch(() => undefined);
+    await page.screenshot({ path: join(artifacts, 'codebook.png'), fullPage: true });
+  });
+
+  it('codebook view of the trained FSQ tokenizer shows level occupancy', async () => {
+    await open('#/codebook/s1');
+    expect(fx.b.codebook!.structure?.type).toBe('fsq');
+    await expect(page.getByTestId('fsq-occupancy').locator('canvas').count()).resolves.toBe(3);
+    expect((await shown('utilization-0')).value).toBe(fx.b.codebook!.perLevel[0].utilization);
+    await page.screenshot({ path: join(artifacts, 'codebook-fsq.png'), fullPage: true });
+  });
+
+  it('reconstruction view: per-item PSNR equals the report, sorting works, images side by side with a difference', async () => {
+    await open('#/reconstruction/s0');
+    const rows = page.locator('[data-testid="items-table"] tbody tr');
+    await expect(rows.count()).resolves.toBe(fx.a.metrics!.items.length);
+    for (const item of fx.a.metrics!.items) {
+      const cell = page.locator(`tr[data-item="${item.id}"] td[data-metric="psnr"]`);
+      expect(Number(await cell.getAttribute('data-value'))).toBe(item.values.psnr);
+      await expect(cell.textContent()).resolves.toBe(fmtMetric('psnr', item.values.psnr));
+    }
+    // Default order: worst (lowest PSNR) first; clicking the header sorts ascending then descending.
+    const order = async () =>
+      rows.evaluateAll((trs) =>
+        trs.map((tr) => Number(tr.querySelector('[data-metric="psnr"]')!.getAttribute('data-value'))),
+      );
+    const asc = [...fx.a.metrics!.items.map((i) => i.values.psnr!)].sort((x, y) => x - y);
+    expect(await order()).toEqual(asc);
+    await page.getByTestId('sort-psnr').click();
+    await page.getByTestId('sort-psnr').click();
+    expect(await order()).toEqual([...asc].reverse());
+    // The selected (first) item's images and their difference.
+    const diff = page.getByTestId('image-diff');
+    await diff.locator('canvas').nth(2).waitFor();
+    await expect(diff.locator('canvas').count()).resolves.toBe(3);
+    const selectedId = await page.getByTestId('media-title').textContent();
+    const selected = fx.a.metrics!.items.find((i) => i.id === selectedId)!;
+    const pagePsnr = Number(await page.getByTestId('page-psnr').getAttribute('data-value'));
+    // The page recomputes PSNR from the PNGs it was served: the same pixels, so the same number.
+    expect(Math.abs(pagePsnr - selected.values.psnr!)).toBeLessThan(0.01);
+    await page.screenshot({ path: join(artifacts, 'reconstruction.png'), fullPage: true });
+  });
+
+  it('missing media: a clear message where the reconstruction would be', async () => {
+    await open('#/reconstruction/s1');
+    await page.locator(`tr[data-item="${fx.missingItem}"]`).click();
+    const problem = page.getByTestId('image-diff').getByTestId('problem');
+    await problem.first().waitFor();
+    const text = await problem.first().textContent();
+    expect(text).toContain('reconstructed image could not be loaded');
+    expect(text).toContain('does-not-exist.png');
+    await page.screenshot({ path: join(artifacts, 'missing-media.png'), fullPage: true });
+  });
+
+  it('compare: default vs trained side by side', async () => {
+    await open('#/compare/s0/s1');
+    const table = page.getByTestId('compare-table');
+    await table.waitFor();
+    for (const [side, report] of [
+      ['a', fx.a],
+      ['b', fx.b],
+    ] as const) {
+      const u = table.locator(`tr[data-figure="utilization-0"] td[data-side="${side}"]`);
+      expect(Number(await u.getAttribute('data-value'))).toBe(report.codebook!.perLevel[0].utilization);
+      const m = table.locator(`tr[data-figure="mean-psnr"] td[data-side="${side}"]`);
+      expect(Number(await m.getAttribute('data-value'))).toBe(report.metrics!.aggregate.psnr.mean);
+    }
+    await expect(page.getByTestId('compare-usage').locator('canvas').count()).resolves.toBeGreaterThan(0);
+    await expect(page.getByTestId('compare-items').locator('tbody tr').count()).resolves.toBe(2);
+    // Swapping A and B through the pickers.
+    await page.getByTestId('compare-a').selectOption('s1');
+    await page.getByTestId('compare-b').selectOption('s0');
+    const ua = table.locator('tr[data-figure="utilization-0"] td[data-side="a"]');
+    await expect
+      .poll(async () => Number(await ua.getAttribute('data-value')))
+      .toBe(fx.b.codebook!.perLevel[0].utilization);
+    await page.screenshot({ path: join(artifacts, 'compare.png'), fullPage: true });
+  });
+
+  it('malformed and newer-schema reports: a message, never a blank page', async () => {
+    for (const view of ['overview', 'codebook', 'reconstruction']) {
+      await open(`#/${view}/s2`);
+      const p = page.getByTestId('problem');
+      await expect(p.locator('.problem-title').textContent()).resolves.toContain('is not valid JSON');
+      await open(`#/${view}/s3`);
+      await expect(p.getAttribute('data-code')).resolves.toBe('MMTOK_REPORT_VERSION');
+      await expect(p.textContent()).resolves.toContain('newer mmtok');
+    }
+    await page.screenshot({ path: join(artifacts, 'newer-schema.png'), fullPage: true });
+  });
+
+  it('token files opened in the page get codebook statistics computed there', async () => {
+    await open('');
+    await page.getByTestId('file-input').setInputFiles(fx.tokenFiles);
+    await page.getByTestId('report-name').filter({ hasText: 'token files' }).waitFor();
+    const acc = new CodebookAccumulator({
+      codebookSize: fx.a.codebook!.codebookSize,
+      levels: fx.a.codebook!.levels,
+      allowDropped: true,
+    });
+    for (const f of fx.tokenFiles) {
+      const t = decodeTokenFile(new Uint8Array(await readFile(f)));
+      acc.update({ data: t.indices, shape: [t.indices.length / acc.levels, acc.levels] });
+    }
+    const want = acc.stats();
+    await page.getByTestId('tab-codebook').click();
+    expect((await shown('utilization-0')).value).toBe(want.perLevel[0].utilization);
+    expect((await shown('perplexity-0')).value).toBe(want.perLevel[0].perplexity);
+    // The same numbers the CLI's report has for the same images and tokenizer.
+    expect(want.perLevel[0].counts).toEqual(fx.a.codebook!.perLevel[0].counts);
+    await page.screenshot({ path: join(artifacts, 'token-files.png'), fullPage: true });
+  });
+
+  it('a report dropped onto the page opens; a malformed one says why', async () => {
+    await open('');
+    const drop = async (name: string, text: string) =>
+      page.evaluate(
+        ([n, t]) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([t], n, { type: 'application/json' }));
+          window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        },
+        [name, text] as const,
+      );
+    await drop('dropped.json', await readFile(fx.reportB, 'utf8'));
+    await page.getByTestId('report-name').filter({ hasText: 'dropped.json' }).waitFor();
+    await expect(page.getByTestId('tokenizer-name').textContent()).resolves.toBe(fx.b.tokenizer.name);
+    await drop('broken.json', '{ nope');
+    await page.getByTestId('report-name').filter({ hasText: 'broken.json' }).waitFor();
+    await expect(page.getByTestId('problem').textContent()).resolves.toContain('not valid JSON');
+  });
+
+  it('refuses paths outside what it was given, from the page and from Node', async () => {
+    await open('');
+    const fromPage = await page.evaluate(async (reportPath) => {
+      const status = async (p: string) => (await fetch(p)).status;
+      return {
+        etc: await status('/etc/passwd'),
+        reportOnDisk: await status(reportPath),
+        encodedDots: await status('/api/media/0/0/..%2F..%2F..%2Fpackage.json'),
+        dotSegments: await status('/api/media/%2e%2e/%2e%2e/package.json'),
+        unknownMedia: await status('/api/media/0/99/x.png'),
+        post: (await fetch('/api/reports.json', { method: 'POST', body: 'x' })).status,
+      };
+    }, fx.reportA);
+    // The browser resolves %2e%2e itself (→ /package.json, not served: 404); %2F keeps the dots in one segment: 403.
+    expect(fromPage).toEqual({
+      etc: 404,
+      reportOnDisk: 404,
+      encodedDots: 403,
+      dotSegments: 404,
+      unknownMedia: 404,
+      post: 405,
+    });
+    const raw = (path: string, host?: string) =>
+      new Promise<number>((ok, fail) => {
+        const u = new URL(server.url);
+        const req = request({ host: u.hostname, port: u.port, path, headers: host ? { host } : {} }, (res) => {
+          res.resume();
+          ok(res.statusCode ?? 0);
+        });
+        req.on('error', fail);
+        req.end();
+      });
+    expect(await raw('/api/media/0/0/../../../../../etc/passwd')).toBe(403);
+    expect(await raw('/../package.json')).toBe(403);
+    expect(await raw('/api/reports/0.json')).toBe(200);
+    expect(await raw('/api/reports.json', 'evil.example:80')).toBe(403);
+  });
+
+  it('export writes a static copy that works from any static server', async () => {
+    const out = join(dir, 'export');
+    const res = await exportDashboard({ reports: [fx.reportA, fx.reportB], outDir: out });
+    expect(res.reports).toBe(2);
+    expect(res.missingMedia).toHaveLength(1);
+    const index = JSON.parse(await readFile(join(out, 'api/reports.json'), 'utf8'));
+    for (const entry of index.reports)
+      for (const url of Object.keys(entry.media)) {
+        if (!entry.media[url].includes('does-not-exist')) await stat(join(out, url));
+      }
+    expect((await readdir(out)).some((f) => f.includes('.tmp-'))).toBe(false);
+    await open('').catch(() => undefined);
+    // Served by a plain static server, the copy opens the same reports.
+    const { createServer } = await import('node:http');
+    const srv = createServer(async (req, res) => {
+      const p = join(out, decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/\/$/, '/index.html'));
+      try {
+        const body = await readFile(p);
+        res.writeHead(200, {
+          'Content-Type': p.endsWith('.js')
+            ? 'text/javascript'
+            : p.endsWith('.html')
+              ? 'text/html'
+              : p.endsWith('.css')
+                ? 'text/css'
+                : 'application/octet-stream',
+        });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', ok));
+    try {
+      const port = (srv.address() as { port: number }).port;
+      await page.goto(`http://127.0.0.1:${port}/sub/../#/reconstruction/s0`);
+      await page.waitForSelector('body[data-state="ready"]');
+      await page.getByTestId('image-diff').locator('canvas').nth(2).waitFor();
+      await page.screenshot({ path: join(artifacts, 'export.png'), fullPage: true });
+    } finally {
+      await new Promise((ok) => srv.close(ok));
+    }
+  });
+
+  it('renders without page errors; records bundle size and page-load time', async () => {
+    expect(pageErrors).toEqual([]);
+    const assets = join(root, 'dist/assets');
+    let raw = 0;
+    let gzip = 0;
+    const files: Record<string, { raw: number; gzip: number }> = {};
+    for (const f of await readdir(assets)) {
+      const bytes = await readFile(join(assets, f));
+      const g = gzipSync(bytes, { level: 9 }).length;
+      files[f] = { raw: bytes.length, gzip: g };
+      raw += bytes.length;
+      gzip += g;
+    }
+    const result = {
+      date: new Date().toISOString(),
+      bundle: { rawBytes: raw, gzipBytes: gzip, files },
+      pageLoadMs: loadMs,
+      pageLoadDefinition:
+        'navigation start → first report rendered (performance mark mmtok-rendered), headless Chromium, served by startDashboard on 127.0.0.1',
+    };
+    await mkdir(join(root, 'bench-results'), { recursive: true });
+    await writeFile(join(root, 'bench-results/dashboard.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(
+      `dashboard bundle: ${(raw / 1024).toFixed(1)} KiB raw, ${(gzip / 1024).toFixed(1)} KiB gzip; page load ${loadMs.toFixed(0)} ms`,
+    );
+    expect(raw).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite';
+
+// `source` makes @mmtok/* resolve to their TypeScript sources (no package build needed first).
+// Node-only optional runtimes that @mmtok/core may import lazily never run in the page: keep
+// them out of the bundle.
+export default defineConfig({
+  root: import.meta.dirname,
+  base: './',
+  resolve: { conditions: ['source', 'browser', 'module', 'import', 'default'] },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    reportCompressedSize: false,
+    rollupOptions: { external: ['webgpu', 'onnxruntime-node', 'onnxruntime-web', /^node:/] },
+  },
+});
