@@ -1,6 +1,14 @@
 export type { AudioCodec, CodecDecoderStream, CodecEncoderStream, CodecLoadOptions, Codes } from './codec.js';
 export { type BuiltinAudioTokenizer, listAudioTokenizers } from './default.js';
-export { type AudioStreamInfo, type FfmpegLocation, hasFfmpeg, probeAudio, resolveFfmpeg } from './ffmpeg.js';
+export {
+  type AudioStreamInfo,
+  type FfmpegLocation,
+  ffmpegReason,
+  hasFfmpeg,
+  probeAudio,
+  resolveFfmpeg,
+  runFfmpeg,
+} from './ffmpeg.js';
 export { type DecodeAudioFileOptions, decodeAudioFile, type EncodeAudioFileOptions, encodeAudioFile } from './files.js';
 export {
   AUDIO_EXTENSIONS,

@@ -1,0 +1,29 @@
+export type { GridCodes, VideoGroupCodec } from './codec.js';
+export { type BuiltinVideoTokenizer, listVideoTokenizers } from './default.js';
+export { type FramePlan, planFrames, type ReadFramesOptions, readFrames } from './frames.js';
+export { type CausalGroup, causalGroups, tokenSteps } from './grouping.js';
+export { LinearTubeletTransform } from './linear-transform.js';
+export {
+  type LinearTubeletEncoderSpec,
+  type OnnxVideoEncoderSpec,
+  type PerFrameEncoderSpec,
+  readVideoManifest,
+  type VideoDecoderSpec,
+  type VideoPreprocessingSpec,
+  type VideoTokenizerManifest,
+  validateVideoManifest,
+  videoManifestFiles,
+} from './manifest.js';
+export { PerFrameCodec } from './per-frame-codec.js';
+export { parseVideoProbe, probeVideo } from './probe.js';
+export {
+  type EncodeVideoOptions,
+  type LoadVideoTokenizerOptions,
+  loadVideoTokenizer,
+  VideoTokenizer,
+} from './tokenizer.js';
+export { type TrainVideoTokenizerOptions, trainVideoTokenizer } from './train.js';
+export { TubeletCodec } from './tubelet-codec.js';
+export { type Normalization, type Tubelets, tubeletize, untubeletize } from './tubelets.js';
+export type { FrameGroup, TokenizerIdentity, VideoInfo, VideoSource, VideoTokenSet } from './types.js';
+export { VIDEO_EXTENSIONS, type WriteVideoOptions, writeVideo } from './write.js';

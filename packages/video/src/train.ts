@@ -1,0 +1,254 @@
+import { mkdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import {
+  configWithoutWeights,
+  createQuantizer,
+  type FitProgress,
+  fitPca,
+  fitQuantizer,
+  MmtokError,
+  type QuantizerConfig,
+  Random,
+} from '@mmtok/core';
+import { saveQuantizer, writeFileAtomic } from '@mmtok/core/node';
+import { readFrames } from './frames.js';
+import { causalGroups } from './grouping.js';
+import { LinearTubeletTransform } from './linear-transform.js';
+import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type VideoTokenizerManifest } from './manifest.js';
+import { tubeletize } from './tubelets.js';
+
+export interface TrainVideoTokenizerOptions {
+  /** Directory for manifest.json (+ encoder.safetensors, quantizer.safetensors for tubelets). */
+  outDir: string;
+  /** 'tubelet' (default) fits PCA + quantizer; 'per-frame' writes a manifest around an image tokenizer. */
+  kind?: 'tubelet' | 'per-frame';
+  name?: string;
+  version?: string;
+  description?: string;
+  /** per-frame: the image tokenizer (built-in name or manifest path). Default 'default'. */
+  imageTokenizer?: string;
+  /** T, frames per tubelet. Default 4. */
+  temporalPatch?: number;
+  /** P, tubelet side. Default 8. */
+  patchSize?: number;
+  /** First frame alone, then groups of T (Cosmos / MAGVIT-v2). Default true. */
+  causal?: boolean;
+  /** PCA components (RVQ). FSQ uses fsqLevels.length, LFQ lfqBits. Default 32. */
+  dim?: number;
+  quantizer?: 'rvq' | 'fsq' | 'lfq';
+  codebookSize?: number;
+  numQuantizers?: number;
+  fsqLevels?: number[];
+  lfqBits?: number;
+  /** Tubelets sampled for PCA and k-means, spread evenly over the inputs. Default 32768. */
+  maxTubelets?: number;
+  iterations?: number;
+  seed?: number;
+  backend?: string;
+  /** Training frames are read at this rate / size (default each input's own). */
+  fps?: number;
+  width?: number;
+  height?: number;
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  metadata?: Record<string, unknown>;
+  onProgress?: (info: { stage: 'read' | 'pca' | 'quantizer' | 'write'; detail?: FitProgress | string }) => void;
+}
+
+/** Reservoir sampling of rows, seeded: every row of an input has the same chance, memory fixed. */
+class Reservoir {
+  readonly rows: Float32Array;
+  seen = 0;
+  constructor(
+    readonly size: number,
+    readonly D: number,
+    private readonly rng: Random,
+  ) {
+    this.rows = new Float32Array(size * D);
+  }
+  add(rows: Float32Array): void {
+    const n = rows.length / this.D;
+    for (let r = 0; r < n; r++) {
+      const slot = this.seen < this.size ? this.seen : this.rng.int(this.seen + 1);
+      this.seen++;
+      if (slot < this.size) this.rows.set(rows.subarray(r * this.D, (r + 1) * this.D), slot * this.D);
+    }
+  }
+  get filled(): Float32Array {
+    return this.rows.subarray(0, Math.min(this.seen, this.size) * this.D);
+  }
+}
+
+/**
+ * Trains a video tokenizer. Tubelet: samples T×P×P×3 tubelets from the inputs (plus first-frame
+ * tubelets, the frame repeated T times, so the causal first step is in-distribution), fits PCA,
+ * then the quantizer (RVQ by k-means; FSQ/LFQ with per-component scales). Deterministic for a seed.
+ */
+export async function trainVideoTokenizer(
+  inputs: string[],
+  options: TrainVideoTokenizerOptions,
+): Promise<{ manifestPath: string; tubelets?: number; explainedVariance?: number }> {
+  if (!options || typeof options.outDir !== 'string' || options.outDir === '') {
+    throw new MmtokError('MMTOK_CONFIG', "option 'outDir' is required: the directory to write the tokenizer into");
+  }
+  const kind = options.kind ?? 'tubelet';
+  const norm = { mean: options.mean ?? [0.5, 0.5, 0.5], std: options.std ?? [0.5, 0.5, 0.5] } as {
+    mean: [number, number, number];
+    std: [number, number, number];
+  };
+  const base: Omit<VideoTokenizerManifest, 'encoder' | 'decoder' | 'tokens'> = {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    name: options.name ?? 'custom',
+    version: options.version ?? '1.0.0',
+    ...(options.description ? { description: options.description } : {}),
+    modality: 'video',
+    preprocessing: {
+      ...norm,
+      ...(options.fps ? { fps: options.fps } : {}),
+      ...(options.width ? { width: options.width } : {}),
+      ...(options.height ? { height: options.height } : {}),
+    },
+  };
+  await mkdir(options.outDir, { recursive: true });
+  const manifestPath = join(options.outDir, 'manifest.json');
+  const write = (m: VideoTokenizerManifest) =>
+    writeFileAtomic(manifestPath, new TextEncoder().encode(`${JSON.stringify(m, null, 2)}\n`));
+  if (kind === 'per-frame') {
+    const ref = options.imageTokenizer ?? 'default';
+    const image = ref.includes('/') || ref.endsWith('.json') ? relative(resolve(options.outDir), resolve(ref)) : ref;
+    await write({
+      ...base,
+      encoder: { kind: 'per-frame', image },
+      decoder: { kind: 'per-frame' },
+      tokens: { layout: ['t', 'h', 'w', 'levels'], causal: false },
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+    });
+    return { manifestPath };
+  }
+  if (kind !== 'tubelet')
+    throw new MmtokError('MMTOK_CONFIG', `option 'kind' must be 'tubelet' or 'per-frame', got ${JSON.stringify(kind)}`);
+  if (!Array.isArray(inputs) || inputs.length === 0) throw new MmtokError('MMTOK_EMPTY', 'no training videos given');
+  const T = options.temporalPatch ?? 4;
+  const P = options.patchSize ?? 8;
+  const causal = options.causal ?? true;
+  const qkind = options.quantizer ?? 'rvq';
+  if (!['rvq', 'fsq', 'lfq'].includes(qkind)) {
+    throw new MmtokError(
+      'MMTOK_CONFIG',
+      `option 'quantizer' must be 'rvq', 'fsq' or 'lfq', got ${JSON.stringify(qkind)}`,
+    );
+  }
+  const fsqLevels = options.fsqLevels ?? [8, 8, 8, 5, 5, 5];
+  const dim = qkind === 'fsq' ? fsqLevels.length : qkind === 'lfq' ? (options.lfqBits ?? 12) : (options.dim ?? 32);
+  const D = T * P * P * 3;
+  for (const [k, v, max] of [
+    ['temporalPatch', T, 64],
+    ['patchSize', P, 64],
+    ['dim', dim, D],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > max)
+      throw new MmtokError('MMTOK_CONFIG', `option '${k}' must be an integer in [1, ${max}], got ${v}`);
+  }
+  const seed = options.seed ?? 0;
+  const maxTubelets = options.maxTubelets ?? 32768;
+  const report = options.onProgress;
+  const rng = new Random(seed);
+  const perInput = Math.max(1, Math.ceil(maxTubelets / inputs.length));
+  const parts: Float32Array[] = [];
+  let frames = 0;
+  for (const path of inputs) {
+    report?.({ stage: 'read', detail: path });
+    // ~1/8 of each input's budget goes to repeated-frame tubelets (the causal first-step transform).
+    const moving = new Reservoir(perInput - Math.floor(perInput / 8), D, rng);
+    const still = new Reservoir(Math.floor(perInput / 8), D, rng);
+    const groups = readFrames(path, { fps: options.fps, width: options.width, height: options.height, groupSize: T });
+    for await (const g of causalGroups(groups, T, causal)) {
+      frames += g.real;
+      if (g.first || g.step % 4 === 0) {
+        still.add(
+          tubeletize(
+            Array.from({ length: T }, () => g.frames[0]),
+            g.width,
+            g.height,
+            P,
+            norm,
+          ).rows,
+        );
+      }
+      if (!g.first) moving.add(tubeletize(g.frames, g.width, g.height, P, norm).rows);
+    }
+    parts.push(moving.filled, still.filled);
+  }
+  const total = parts.reduce((a, p) => a + p.length / D, 0);
+  const rows = new Float32Array(total * D);
+  let at = 0;
+  for (const p of parts) {
+    rows.set(p, at);
+    at += p.length;
+  }
+  report?.({ stage: 'pca', detail: `${total} tubelets of ${D} values → ${dim} components` });
+  const pca = fitPca({ data: rows, shape: [total, D] }, D, { components: dim });
+  const explained = pca.variances.reduce((a, b) => a + b, 0) / pca.totalVariance;
+  const sd = Array.from(pca.variances, (v) => Math.sqrt(Math.max(v, 1e-12)));
+  const scale = Float32Array.from(sd, (s) =>
+    qkind === 'fsq' ? 2 * s : qkind === 'lfq' ? s * Math.sqrt(2 / Math.PI) : 1,
+  );
+  const linear = new LinearTubeletTransform(T, P, pca.mean, pca.components, scale);
+  const coeffs = linear.forward(rows);
+
+  report?.({ stage: 'quantizer' });
+  let config: QuantizerConfig;
+  if (qkind === 'rvq') {
+    config = await fitQuantizer(
+      { type: 'rvq', dim, codebookSize: options.codebookSize ?? 256, numQuantizers: options.numQuantizers ?? 4 },
+      { data: coeffs, shape: [total, dim] },
+      {
+        seed,
+        iterations: options.iterations ?? 20,
+        backend: options.backend,
+        onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
+      },
+    );
+  } else if (qkind === 'fsq') {
+    config = {
+      type: 'fsq',
+      levels: fsqLevels,
+      boundHardClamp: true,
+      preserveSymmetry: fsqLevels.includes(2) || undefined,
+    };
+  } else {
+    config = { type: 'lfq', dim };
+  }
+  const quantizer = await createQuantizer(config, { backend: options.backend });
+
+  report?.({ stage: 'write' });
+  await writeFileAtomic(join(options.outDir, 'encoder.safetensors'), linear.serialize());
+  if (qkind === 'rvq') await saveQuantizer(quantizer, join(options.outDir, 'quantizer.safetensors'));
+  await write({
+    ...base,
+    encoder: {
+      kind: 'linear-tubelet',
+      temporalPatch: T,
+      patchSize: P,
+      weights: 'encoder.safetensors',
+      firstFrame: 'repeat',
+    },
+    quantizer:
+      qkind === 'rvq'
+        ? { config: configWithoutWeights(config), file: 'quantizer.safetensors' }
+        : { config: JSON.parse(JSON.stringify(config)) },
+    decoder: { kind: 'linear-tubelet-inverse' },
+    tokens: { layout: ['t', 'h', 'w', 'levels'], causal },
+    metadata: {
+      trainer: 'mmtok trainVideoTokenizer',
+      inputs: inputs.length,
+      frames,
+      tubelets: total,
+      pcaExplainedVariance: Number(explained.toFixed(6)),
+      seed,
+      ...options.metadata,
+    },
+  });
+  return { manifestPath, tubelets: total, explainedVariance: explained };
+}

@@ -1,0 +1,73 @@
+import { MmtokError } from '@mmtok/core';
+
+export interface Normalization {
+  /** Per-channel mean and std on the [0, 1] scale. */
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+export interface Tubelets {
+  /** [gridH · gridW, T·P·P·3] rows; each tubelet flattened t, y, x, channel (THWC). */
+  rows: Float32Array;
+  gridH: number;
+  gridW: number;
+}
+
+/**
+ * T RGB frames (w×h, HWC bytes) → normalized T×P×P×3 tubelets. Sides are padded up to multiples
+ * of P by repeating the last row/column (no artificial edge for the codec to spend bits on).
+ */
+export function tubeletize(frames: readonly Uint8Array[], w: number, h: number, P: number, n: Normalization): Tubelets {
+  const T = frames.length;
+  const gridH = Math.ceil(h / P);
+  const gridW = Math.ceil(w / P);
+  const D = T * P * P * 3;
+  const rows = new Float32Array(gridH * gridW * D);
+  const a = [0, 1, 2].map((c) => 1 / (255 * n.std[c]));
+  const b = [0, 1, 2].map((c) => -n.mean[c] / n.std[c]);
+  for (let t = 0; t < T; t++) {
+    const f = frames[t];
+    if (f.length !== w * h * 3)
+      throw new MmtokError('MMTOK_SHAPE', `frame ${t} has ${f.length} bytes, need ${w * h * 3}`);
+    for (let gy = 0; gy < gridH; gy++) {
+      for (let py = 0; py < P; py++) {
+        const y = Math.min(gy * P + py, h - 1);
+        for (let gx = 0; gx < gridW; gx++) {
+          let o = (gy * gridW + gx) * D + (t * P + py) * P * 3;
+          for (let px = 0; px < P; px++) {
+            const s = (y * w + Math.min(gx * P + px, w - 1)) * 3;
+            rows[o++] = f[s] * a[0] + b[0];
+            rows[o++] = f[s + 1] * a[1] + b[1];
+            rows[o++] = f[s + 2] * a[2] + b[2];
+          }
+        }
+      }
+    }
+  }
+  return { rows, gridH, gridW };
+}
+
+/** The inverse of tubeletize: rows → T frames cropped to w×h, denormalized, rounded and clamped. */
+export function untubeletize(t: Tubelets, T: number, P: number, w: number, h: number, n: Normalization): Uint8Array[] {
+  const { rows, gridW } = t;
+  const D = T * P * P * 3;
+  const a = [0, 1, 2].map((c) => 255 * n.std[c]);
+  const b = [0, 1, 2].map((c) => 255 * n.mean[c]);
+  const out: Uint8Array[] = [];
+  for (let k = 0; k < T; k++) {
+    const f = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) {
+      const gy = Math.floor(y / P);
+      const py = y - gy * P;
+      for (let x = 0; x < w; x++) {
+        const gx = Math.floor(x / P);
+        const i = (gy * gridW + gx) * D + ((k * P + py) * P + (x - gx * P)) * 3;
+        const o = (y * w + x) * 3;
+        // Uint8Array assignment truncates after clamping to [0, 255]; +0.5 makes it round.
+        for (let c = 0; c < 3; c++) f[o + c] = Math.min(255, Math.max(0, rows[i + c] * a[c] + b[c] + 0.5));
+      }
+    }
+    out.push(f);
+  }
+  return out;
+}
