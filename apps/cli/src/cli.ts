@@ -16,6 +16,7 @@ import type { TrainTokenizerResult } from './api/train.js';
 import type { FileFailure } from './batch.js';
 import { errorInfo, usageError } from './errors.js';
 import { EXIT, type ExitCode, exitCodeForBatch, exitCodeForError } from './exit-codes.js';
+import { modalityOf } from './formats.js';
 import { GLOBAL_OPTIONS, OPTIONS, type OptionKey, type ParsedOptions, readOptions } from './options.js';
 import { ProgressBar } from './progress.js';
 import { VERSION } from './version.js';
@@ -114,33 +115,49 @@ function batchExit<R extends { files: readonly unknown[]; failures: readonly unk
 
 const encode = defineCommand({
   usage: 'encode <...inputs>',
-  description: 'Encode images or audio (files, folders, globs) into .mmtok token files',
-  options: ['output', 'tokenizer', 'backend'],
+  description:
+    'Encode images, audio or video (files, folders, globs) into .mmtok token files (a video keeps its sound as an audio track)',
+  options: ['output', 'tokenizer', 'backend', 'audioTokenizer', 'audio'],
   required: ['output'],
   examples: [
     'mmtok encode photo.jpg -o photo.mmtok',
     'mmtok encode photos/ -o tokens/',
     "mmtok encode 'shots/**/*.png' -o tokens/ --tokenizer ./my-tok/manifest.json",
     'mmtok encode speech.flac -o speech.mmtok',
+    'mmtok encode clip.mp4 -o clip.mmtok                 # video + its audio track',
+    'mmtok encode clip.mp4 -o clip.mmtok --no-audio',
   ],
   run: async (args, o, ctx): Promise<EncodeFilesResult> =>
     (await import('./api/encode.js')).encodeFiles({
       inputs: args,
       output: o.output!,
       tokenizer: o.tokenizer,
+      // --no-audio gives false; otherwise the named audio tokenizer or the default.
+      audioTokenizer: o.audio === false ? false : o.audioTokenizer,
       backend: o.backend,
       onProgress: ctx.progress.update,
     }),
   print(r, ctx) {
     for (const f of r.files) {
-      const what = f.audio
-        ? `${f.audio.duration.toFixed(2)} s @ ${f.audio.sampleRate} Hz × ${f.audio.channels} ch`
-        : `${f.width}×${f.height}`;
+      const v = f.video;
+      const what = v
+        ? `${v.width}×${v.height}, ${v.frames} frames @ ${v.fps} fps${v.variableFrameRate ? ' (variable frame rate, resampled)' : ''}`
+        : f.audio
+          ? `${f.audio.duration.toFixed(2)} s @ ${f.audio.sampleRate} Hz × ${f.audio.channels} ch`
+          : `${f.width}×${f.height}`;
+      const track = f.audioTrack ? ` + audio track [${f.audioTrack.shape.join('×')}] (${f.audioTrack.tokenizer})` : '';
       ctx.say(
-        `${shown(f.input)} → ${shown(f.output)}  ${what} → [${f.shape.join('×')}] = ${f.tokens} tokens, ${formatBytes(f.bytes)}`,
+        `${shown(f.input)} → ${shown(f.output)}  ${what} → [${f.shape.join('×')}] = ${f.tokens} tokens${track}, ${formatBytes(f.bytes)}`,
       );
     }
-    const noun = r.files.length > 0 && r.files.every((f) => f.modality === 'audio') ? 'audio file' : 'image';
+    // Failed inputs count too: "encoded 0 videos; 1 failed" names what was asked for.
+    const kinds = new Set([...r.files.map((f) => f.modality), ...r.failures.map((f) => modalityOf(f.input))]);
+    const noun =
+      kinds.size === 1 && kinds.has('audio')
+        ? 'audio file'
+        : kinds.size === 1 && kinds.has('video')
+          ? 'video'
+          : 'image';
     ctx.say(
       `${summary(r.files.length, r.failures.length, 'encoded', noun)} with ${r.tokenizer.name} ${r.tokenizer.version}`,
     );
@@ -151,13 +168,16 @@ const encode = defineCommand({
 
 const decode = defineCommand({
   usage: 'decode <...inputs>',
-  description: 'Decode .mmtok token files back into images (original size) or audio (original length)',
-  options: ['output', 'tokenizer', 'backend', 'format'],
+  description:
+    'Decode .mmtok token files back into images (original size), audio (original length) or video (mp4, webm or PNG frames; the audio track muxed back)',
+  options: ['output', 'tokenizer', 'backend', 'format', 'audioTokenizer'],
   required: ['output'],
   examples: [
     'mmtok decode photo.mmtok -o back.png',
     'mmtok decode tokens/ -o images/ --format webp',
     'mmtok decode speech.mmtok -o back.wav',
+    'mmtok decode clip.mmtok -o back.mp4',
+    "mmtok decode clip.mmtok -o 'frames/%05d.png'        # PNG sequence",
   ],
   run: async (args, o, ctx): Promise<DecodeFilesResult> =>
     (await import('./api/decode.js')).decodeFiles({
@@ -166,11 +186,15 @@ const decode = defineCommand({
       tokenizer: o.tokenizer,
       backend: o.backend,
       format: o.format,
+      audioTokenizer: o.audioTokenizer,
       onProgress: ctx.progress.update,
     }),
   print(r, ctx) {
     for (const f of r.files) {
-      const what = f.audio ? `${f.audio.duration.toFixed(2)} s @ ${f.audio.sampleRate} Hz` : `${f.width}×${f.height}`;
+      const sound = f.audio ? `${f.audio.duration.toFixed(2)} s @ ${f.audio.sampleRate} Hz` : '';
+      const what = f.video
+        ? `${f.video.width}×${f.video.height}, ${f.video.frames} frames @ ${f.video.fps} fps${sound ? ` + audio ${sound}` : ''}`
+        : sound || `${f.width}×${f.height}`;
       ctx.say(`${shown(f.input)} → ${shown(f.output)}  ${what}`);
     }
     ctx.say(summary(r.files.length, r.failures.length, 'decoded', 'file'));
@@ -182,7 +206,7 @@ const decode = defineCommand({
 const train = defineCommand({
   usage: 'train <...inputs>',
   description:
-    'Fit the built-in linear tokenizer (image patches, or audio frames) on images or audio and write its manifest folder',
+    'Fit the built-in linear tokenizer (image patches, audio frames or video tubelets) on images, audio or video and write its manifest folder',
   options: [
     'output',
     'name',
@@ -201,6 +225,7 @@ const train = defineCommand({
     'mmtok train photos/ -o my-tok/',
     'mmtok train photos/ -o my-fsq/ --quantizer fsq --levels 8,5,5,5 --patch-size 8 --seed 1',
     'mmtok train recordings/ -o my-codec/ --levels 8 --codebook-size 256 --hop-length 160',
+    'mmtok train clips/ -o my-video-tok/ --patch-size 8 --codebook-size 256',
   ],
   run: async (args, o, ctx): Promise<TrainTokenizerResult> =>
     (await import('./api/train.js')).trainTokenizer({
@@ -219,8 +244,8 @@ const train = defineCommand({
       onProgress: ctx.progress.update,
     }),
   print(r, ctx) {
-    const n = r.modality === 'audio' ? (r.audioFiles ?? 0) : r.images;
-    const noun = r.modality === 'audio' ? 'audio file' : 'image';
+    const n = r.modality === 'audio' ? (r.audioFiles ?? 0) : r.modality === 'video' ? (r.videoFiles ?? 0) : r.images;
+    const noun = r.modality === 'audio' ? 'audio file' : r.modality === 'video' ? 'video' : 'image';
     ctx.say(`trained '${r.name}' on ${n} ${noun}${n === 1 ? '' : 's'} → ${shown(r.manifestPath)}`);
     if (r.bitrate !== undefined) ctx.say(`  ${r.frameRate} frames/s, ${r.bitrate} bit/s`);
     ctx.say(`use it with: mmtok encode <${noun}s> -o <out> --tokenizer ${shown(r.manifestPath)}`);
@@ -234,12 +259,13 @@ function fixed(v: number | null | undefined, digits: number): string {
 const diagnose = defineCommand({
   usage: 'diagnose <...inputs>',
   description:
-    'Encode + decode images (PSNR/SSIM) or audio (SNR, SI-SDR, mel/STFT distance), check codebook health, write report.json + report.html',
+    'Encode + decode images (PSNR/SSIM), audio (SNR, SI-SDR, mel/STFT distance) or video (per-frame PSNR/SSIM, worst frames, flicker), check codebook health, write report.json + report.html',
   options: ['output', 'tokenizer', 'backend', 'title'],
   examples: [
     'mmtok diagnose photos/ -o report/',
     'mmtok diagnose photos/ --tokenizer ./my-tok/manifest.json --json',
     'mmtok diagnose speech/*.wav -o audio-report/',
+    'mmtok diagnose clips/*.mp4 -o video-report/',
   ],
   run: async (args, o, ctx): Promise<DiagnoseFilesResult> =>
     (await import('./api/diagnose.js')).diagnoseFiles({
@@ -266,6 +292,15 @@ const diagnose = defineCommand({
       ctx.say(
         `  log-mel distance ${fixed(agg.logMelDistance?.mean, 4)}, multi-resolution STFT distance ${fixed(agg.multiResolutionStftDistance?.mean, 3)}`,
       );
+    } else if (r.report.tokenizer.modality === 'video') {
+      ctx.say(`${summary(r.files.length, r.failures.length, 'diagnosed', 'video')} with ${r.report.tokenizer.name}`);
+      ctx.say(`  PSNR  mean ${fixed(agg.psnr?.mean, 2)} dB  (worst frame ${fixed(agg.psnrMin?.min, 2)} dB)`);
+      ctx.say(`  SSIM  mean ${fixed(agg.ssim?.mean, 4)}  (worst frame ${fixed(agg.ssimMin?.min, 4)})`);
+      ctx.say(`  temporal flicker ${fixed(agg.flicker?.mean, 4)}`);
+      for (const it of r.report.metrics?.items ?? []) {
+        const w = it.video?.worstFrames ?? [];
+        if (w.length) ctx.say(`  ${shown(it.id)}: worst frames ${w.map((f) => f.frame).join(', ')}`);
+      }
     } else {
       ctx.say(`${summary(r.files.length, r.failures.length, 'diagnosed', 'image')} with ${r.report.tokenizer.name}`);
       ctx.say(`  PSNR  mean ${fixed(agg.psnr?.mean, 2)} dB  (min ${fixed(agg.psnr?.min, 2)})`);
@@ -304,10 +339,16 @@ const diagnose = defineCommand({
 
 const info = defineCommand({
   usage: 'info <target>',
-  description: 'Describe a .mmtok token file, a tokenizer manifest, or a built-in tokenizer',
+  description:
+    'Describe a .mmtok token file (and its tracks), a video file, a tokenizer manifest, or a built-in tokenizer',
   options: ['backend'],
   maxArgs: 1,
-  examples: ['mmtok info photo.mmtok', 'mmtok info default', 'mmtok info ./my-tok/manifest.json --json'],
+  examples: [
+    'mmtok info photo.mmtok',
+    'mmtok info clip.mp4',
+    'mmtok info default',
+    'mmtok info ./my-tok/manifest.json --json',
+  ],
   run: async (args, o): Promise<Description> =>
     (await import('./api/info.js')).describe({ target: args[0], backend: o.backend }),
   print(d, ctx) {
@@ -320,7 +361,13 @@ const info = defineCommand({
         `  shape      [${h.shape.join(', ')}] = ${d.tokens} tokens, ${h.dtype}${h.codebookSize ? `, codebook ${h.codebookSize}` : ''}`,
       );
       ctx.say(`  distinct   ${d.distinct} codes`);
-      if (h.modality === 'audio') {
+      if (h.modality === 'video') {
+        const s = h.source;
+        const vfr = s.variableFrameRate ? ' (variable frame rate, resampled)' : '';
+        ctx.say(
+          `  source     ${s.width}×${s.height}, ${s.frames} frames @ ${s.fps} fps = ${Number(s.duration).toFixed(3)} s${vfr}`,
+        );
+      } else if (h.modality === 'audio') {
         const s = h.source;
         ctx.say(
           `  source     ${Number(s.duration).toFixed(3)} s, ${s.samples} samples @ ${s.sampleRate} Hz × ${s.channels} ch${s.frameRate ? `, ${s.frameRate} frames/s` : ''}`,
@@ -330,7 +377,23 @@ const info = defineCommand({
         const resize = h.source.resize ? `, resize ${h.source.resize}` : '';
         ctx.say(`  source     ${h.source.width}×${h.source.height} image${resize}`);
       }
+      for (const t of d.tracks) {
+        const s = t.source;
+        const facts =
+          t.modality === 'audio' ? `, ${Number(s.duration).toFixed(3)} s @ ${s.sampleRate} Hz × ${s.channels} ch` : '';
+        ctx.say(
+          `  track      '${t.name}': ${t.modality}, ${t.tokenizer.name} ${t.tokenizer.version}, [${t.shape.join(', ')}] = ${t.tokens} tokens, ${t.dtype}${facts}`,
+        );
+      }
       if (h.createdBy) ctx.say(`  created by ${h.createdBy}`);
+    } else if (d.kind === 'video-file') {
+      const v = d.video;
+      ctx.say(`${shown(d.path)}: video, ${formatBytes(d.bytes)}`);
+      ctx.say(
+        `  video      ${v.codec} ${v.width}×${v.height} @ ${v.fps} fps${v.variableFrameRate ? ' (variable frame rate)' : ''}`,
+      );
+      ctx.say(`  length     ${v.duration.toFixed(3)} s${v.frames !== null ? `, ${v.frames} frames` : ''}`);
+      ctx.say(`  audio      ${v.hasAudio ? 'yes (encode stores it as an audio track)' : 'none'}`);
     } else {
       const q = d.quantizer;
       ctx.say(`tokenizer ${d.identity.name} ${d.identity.version}`);

@@ -11,8 +11,15 @@ export type OutputImageFormat = (typeof OUTPUT_IMAGE_FORMATS)[number];
 /** Audio files: routed to @mmtok/audio by encode, diagnose and train; decode writes these formats. */
 export const AUDIO_EXTENSIONS: readonly string[] = ['.wav', '.flac', '.mp3', '.ogg', '.opus', '.m4a', '.aac'];
 
-/** The modality an input file is handled as, by its extension (anything not audio stays image, as before). */
-export function modalityOf(path: string): 'image' | 'audio' {
+/** Video files: routed to @mmtok/video by encode, diagnose, train and info. */
+export const VIDEO_EXTENSIONS: readonly string[] = ['.mp4', '.webm', '.mkv', '.mov', '.avi', '.m4v'];
+
+/** Video files decode can write (a %05d.png pattern writes a PNG sequence). */
+export const OUTPUT_VIDEO_EXTENSIONS: readonly string[] = ['.mp4', '.m4v', '.webm'];
+
+/** The modality an input file is handled as, by its extension (anything else stays image, as before). */
+export function modalityOf(path: string): 'image' | 'audio' | 'video' {
   const lower = path.toLowerCase();
-  return AUDIO_EXTENSIONS.some((ext) => lower.endsWith(ext)) ? 'audio' : 'image';
+  if (AUDIO_EXTENSIONS.some((ext) => lower.endsWith(ext))) return 'audio';
+  return VIDEO_EXTENSIONS.some((ext) => lower.endsWith(ext)) ? 'video' : 'image';
 }

@@ -21,9 +21,11 @@ export {
   describe,
   type TokenFileDescription,
   type TokenizerDescription,
+  type VideoFileDescription,
 } from './api/info.js';
 export { listTokenizers, type TokenizerEntry } from './api/tokenizers.js';
 export { type TrainTokenizerOptions, type TrainTokenizerResult, trainTokenizer } from './api/train.js';
+export type { AudioTrackFacts, DiagnosedVideoFile, VideoFacts } from './api/video.js';
 export type { FileFailure } from './batch.js';
 export { type CliStreams, runCli } from './cli.js';
 export { EXIT, type ExitCode } from './exit-codes.js';

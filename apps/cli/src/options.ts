@@ -101,6 +101,12 @@ export const OPTIONS = {
   ),
   backend: text('--backend <name>', 'Kernel backend: js, ort or webgpu (default: best available)'),
   format: choice('--format <ext>', 'Image format written into an output folder (default: png)', OUTPUT_IMAGE_FORMATS),
+  audioTokenizer: text(
+    '--audio-tokenizer <name|manifest>',
+    "Video: audio tokenizer for the sound track, stored as an extra track (default: 'default')",
+  ),
+  // cac reads --no-audio as audio: false (and true when absent).
+  audio: flag('--no-audio', 'Video: leave the sound track out of the token file'),
   title: text('--title <text>', 'Title of the HTML report'),
   name: text('--name <name>', 'Name recorded in the trained manifest (default: the output folder name)'),
   patchSize: integer('--patch-size <px>', 'Patch edge in pixels; one token position per patch', 1),

@@ -1,6 +1,7 @@
 import type { AudioTokenizer } from '@mmtok/audio';
 import { MmtokError, type TokenizerIdentity } from '@mmtok/core';
 import { type ImageTokenizer, listTokenizers, loadTokenizer } from '@mmtok/image';
+import type { VideoTokenizer } from '@mmtok/video';
 
 export interface PoolOptions {
   backend?: string;
@@ -17,6 +18,7 @@ function identityText(id: TokenizerIdentity): string {
 export class TokenizerPool {
   private readonly loaded = new Map<string, Promise<ImageTokenizer>>();
   private readonly loadedAudio = new Map<string, Promise<AudioTokenizer>>();
+  private readonly loadedVideo = new Map<string, Promise<VideoTokenizer>>();
 
   constructor(private readonly options: PoolOptions = {}) {}
 
@@ -86,10 +88,51 @@ export class TokenizerPool {
     );
   }
 
+  /** A video tokenizer by name or manifest ('default' is the video default); @mmtok/video loads on first use. */
+  getVideo(spec: string): Promise<VideoTokenizer> {
+    let p = this.loadedVideo.get(spec);
+    if (!p) {
+      p = import('@mmtok/video').then((m) =>
+        m.loadVideoTokenizer(spec, this.options.backend ? { backend: this.options.backend } : {}),
+      );
+      this.loadedVideo.set(spec, p);
+    }
+    return p;
+  }
+
+  /** forFile for video token files: the named tokenizer (hash must match) or the video built-in with the file's hash. */
+  async forVideoFile(made: TokenizerIdentity, path: string, explicit?: string): Promise<VideoTokenizer> {
+    if (explicit !== undefined) {
+      const tok = await this.getVideo(explicit);
+      if (tok.identity.hash === made.hash) return tok;
+      throw new MmtokError(
+        'MMTOK_TOKENIZER_MISMATCH',
+        `${path} was made by video tokenizer ${identityText(made)}, not by --tokenizer ${explicit} = ${identityText(tok.identity)}; decode it with the tokenizer that made it`,
+        { path, made, given: tok.identity },
+      );
+    }
+    const { listVideoTokenizers } = await import('@mmtok/video');
+    for (const builtIn of listVideoTokenizers()) {
+      // A built-in that cannot load (e.g. its weights are missing) cannot have made the file.
+      const tok = await this.getVideo(builtIn.name).catch(() => undefined);
+      if (tok?.identity.hash === made.hash) return tok;
+    }
+    throw new MmtokError(
+      'MMTOK_TOKENIZER_MISMATCH',
+      `${path} was made by video tokenizer ${identityText(made)}, which is not built in; pass --tokenizer <its manifest.json or folder>`,
+      { path, made },
+    );
+  }
+
   async dispose(): Promise<void> {
-    const all = await Promise.allSettled([...this.loaded.values(), ...this.loadedAudio.values()]);
+    const all = await Promise.allSettled([
+      ...this.loaded.values(),
+      ...this.loadedAudio.values(),
+      ...this.loadedVideo.values(),
+    ]);
     this.loaded.clear();
     this.loadedAudio.clear();
+    this.loadedVideo.clear();
     await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
   }
 }

@@ -41,6 +41,9 @@ export {
   type TokenizerIdentity,
   type TokenModality,
   type TokenSource,
+  type TokenTrack,
+  type TokenTrackHeader,
+  type TokenTrackInput,
 } from './io/token-file.js';
 export { FiniteScalarQuantizer } from './quantizers/fsq.js';
 export { GroupedQuantizer } from './quantizers/grouped.js';

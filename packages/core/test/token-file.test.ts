@@ -60,6 +60,46 @@ function sample(codebookSize: number, shape: number[], dropped = false): TokenFi
   };
 }
 
+/** A video token file with an audio track (RVQ, 2 levels) and a small metadata track of another dtype. */
+function withTracks(): TokenFileInput {
+  const video = sample(1000, [3, 2, 3, 1]);
+  const audioShape = [2, 5 + rng.int(7)];
+  const audio = sample(300, audioShape);
+  const extraShape = [1 + rng.int(5)];
+  const extra = sample(70000, extraShape);
+  return {
+    header: {
+      ...video.header,
+      modality: 'video',
+      source: { width: 64, height: 48, fps: 25, frames: 3, duration: 0.12 },
+    },
+    indices: video.indices,
+    tracks: [
+      {
+        header: {
+          name: 'audio',
+          modality: 'audio',
+          tokenizer: audio.header.tokenizer,
+          shape: audioShape,
+          codebookSize: 300,
+          source: { sampleRate: 16000, channels: 1, samples: 1920, duration: 0.12 },
+        },
+        indices: audio.indices,
+      },
+      {
+        header: {
+          name: 'extra',
+          modality: 'audio',
+          tokenizer: extra.header.tokenizer,
+          shape: extraShape,
+          dtype: 'int32',
+        },
+        indices: extra.indices,
+      },
+    ],
+  };
+}
+
 function valid(): Uint8Array {
   return encodeTokenFile(sample(1000, [5, 7, 3]));
 }
@@ -175,12 +215,12 @@ describe('token file failures', () => {
 
   it('a future version is MMTOK_TOKEN_FILE naming the version', () => {
     const bytes = valid();
-    new DataView(bytes.buffer).setUint32(8, 2, true);
+    new DataView(bytes.buffer).setUint32(8, 3, true);
     new DataView(bytes.buffer).setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
     const e = errorOf(() => decodeTokenFile(bytes));
     expect(e.code).toBe('MMTOK_TOKEN_FILE');
     expect(e.details?.region).toBe('version');
-    expect(e.message).toMatch(/unknown format version 2.*upgrade/);
+    expect(e.message).toMatch(/unknown format version 3.*upgrade/);
   });
 
   /** A file with a hand-written header and payload and a correct CRC: structural checks alone. */
@@ -276,12 +316,116 @@ describe('token files on disk and from Python', () => {
       const ours = decodeTokenFile(readFileSync(path));
       expect(out.header).toEqual(ours.header);
       expect(out.indices).toEqual(Array.from(input.indices));
+      expect(out.tracks).toEqual([]);
     }
+    // Version 2: tracks of other dtypes, each segment read from its 8-aligned offset.
+    const multi = withTracks();
+    const path = join(dir, 'py-tracks.mmtok');
+    writeFileSync(path, encodeTokenFile(multi));
+    const out = JSON.parse(execFileSync('/usr/bin/python3', [reader, path], { encoding: 'utf8' }));
+    const ours = decodeTokenFile(readFileSync(path));
+    expect(out.header).toEqual(ours.header);
+    expect(out.indices).toEqual(Array.from(multi.indices));
+    expect(out.tracks.map((t: { header: unknown }) => t.header)).toEqual(ours.tracks.map((t) => t.header));
+    expect(out.tracks.map((t: { indices: number[] }) => t.indices)).toEqual(
+      multi.tracks!.map((t) => Array.from(t.indices)),
+    );
     const bytes = encodeTokenFile(inputs[0]);
     bytes[bytes.length - 7] ^= 0x40;
     writeFileSync(join(dir, 'bad.mmtok'), bytes);
     expect(() =>
       execFileSync('/usr/bin/python3', [reader, join(dir, 'bad.mmtok')], { encoding: 'utf8', stdio: 'pipe' }),
     ).toThrow(/CRC-32 mismatch/);
+  });
+});
+
+describe('token file tracks (version 2)', () => {
+  it('round-trips a video with an audio track and another track, each segment 8-aligned', () => {
+    const input = withTracks();
+    const bytes = encodeTokenFile(input);
+    const view = new DataView(bytes.buffer);
+    expect(view.getUint32(8, true)).toBe(2);
+    const file = decodeTokenFile(bytes);
+    expect(file.header.modality).toBe('video');
+    expect(Array.from(file.indices)).toEqual(Array.from(input.indices));
+    expect(file.tracks.map((t) => t.header.name)).toEqual(['audio', 'extra']);
+    expect(file.header.tracks).toEqual(file.tracks.map((t) => t.header));
+    expect(file.tracks[0].header.dtype).toBe('uint16');
+    expect(file.tracks[1].header.dtype).toBe('int32');
+    expect(file.tracks[0].header.source).toEqual(input.tracks![0].header.source);
+    expect(file.tracks[1].header.source).toEqual({});
+    for (const [i, t] of file.tracks.entries())
+      expect(Array.from(t.indices)).toEqual(Array.from(input.tracks![i].indices));
+    // Exact layout: segments back to back, each padded to a multiple of 8, then the CRC.
+    const headerLength = view.getUint32(12, true);
+    const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+    const video = input.indices.length * 2;
+    const audio = input.tracks![0].indices.length * 2;
+    const extra = input.tracks![1].indices.length * 4;
+    expect(bytes.length).toBe(24 + headerLength + pad8(video) + pad8(audio) + pad8(extra));
+    const audioStart = 20 + headerLength + pad8(video);
+    expect(audioStart % 8).toBe(0);
+    expect(view.getUint16(audioStart, true)).toBe(input.tracks![0].indices[0]);
+    expect(encodeTokenFile(input)).toEqual(bytes);
+    // The same file without tracks is version 1, byte-identical to a file written without `tracks`.
+    const plain = encodeTokenFile({ header: input.header, indices: input.indices, tracks: [] });
+    expect(new DataView(plain.buffer).getUint32(8, true)).toBe(1);
+    expect(plain).toEqual(encodeTokenFile({ header: input.header, indices: input.indices }));
+    expect(decodeTokenFile(plain).tracks).toEqual([]);
+    expect(decodeTokenFile(plain).header.tracks).toBeUndefined();
+  });
+
+  it('truncation inside a track names the track; every prefix fails in its region', () => {
+    const input = withTracks();
+    const bytes = encodeTokenFile(input);
+    const headerLength = new DataView(bytes.buffer).getUint32(12, true);
+    const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+    const audioStart = 20 + headerLength + pad8(input.indices.length * 2);
+    const audioEnd = audioStart + pad8(input.tracks![0].indices.length * 2);
+    const e = errorOf(() => decodeTokenFile(bytes.subarray(0, audioStart + 3)));
+    expect(e.code).toBe('MMTOK_TOKEN_FILE');
+    expect(e.details).toMatchObject({ region: 'payload', track: 'audio' });
+    expect(e.message).toMatch(/truncated in the payload of track 'audio'/);
+    expect(errorOf(() => decodeTokenFile(bytes.subarray(0, audioEnd + 1))).details).toMatchObject({ track: 'extra' });
+    for (let len = 20 + headerLength; len < bytes.length; len++) {
+      const f = errorOf(() => decodeTokenFile(bytes.subarray(0, len)));
+      expect(f.code).toBe('MMTOK_TOKEN_FILE');
+      expect(f.details?.region).toBe(len < bytes.length - 4 ? 'payload' : 'crc');
+    }
+  });
+
+  it('a flipped bit in a track or its padding is MMTOK_CHECKSUM', () => {
+    const input = withTracks();
+    const bytes = encodeTokenFile(input);
+    const headerLength = new DataView(bytes.buffer).getUint32(12, true);
+    const trackStart = 20 + headerLength + Math.ceil((input.indices.length * 2) / 8) * 8;
+    for (let trial = 0; trial < 100; trial++) {
+      const at = trackStart + rng.int(bytes.length - 4 - trackStart);
+      const copy = bytes.slice();
+      copy[at] ^= 1 << rng.int(8);
+      expect(errorOf(() => decodeTokenFile(copy)).code).toBe('MMTOK_CHECKSUM');
+    }
+  });
+
+  it('rejects bad tracks when writing and reading', () => {
+    const input = withTracks();
+    const [audio, extra] = input.tracks!;
+    const write = (tracks: TokenFileInput['tracks']) => errorOf(() => encodeTokenFile({ ...input, tracks }));
+    expect(write([audio, { ...extra, header: { ...extra.header, name: 'audio' } }]).message).toMatch(/two tracks/);
+    expect(write([{ ...audio, header: { ...audio.header, name: '' } }]).code).toBe('MMTOK_TOKEN_FILE');
+    expect(write([{ ...audio, indices: audio.indices.subarray(1) }]).code).toBe('MMTOK_SHAPE');
+    expect(write([{ ...audio, indices: Int32Array.of(...audio.indices.subarray(1), 300) }]).code).toBe(
+      'MMTOK_INDEX_RANGE',
+    );
+    // A version 2 file must list its tracks.
+    const v1 = encodeTokenFile({ header: input.header, indices: input.indices });
+    const view = new DataView(v1.buffer);
+    view.setUint32(8, 2, true);
+    const headerEnd = 16 + view.getUint32(12, true);
+    view.setUint32(headerEnd, crc32(v1.subarray(0, headerEnd)), true);
+    view.setUint32(v1.length - 4, crc32(v1.subarray(0, v1.length - 4)), true);
+    const e = errorOf(() => decodeTokenFile(v1));
+    expect(e.code).toBe('MMTOK_TOKEN_FILE');
+    expect(e.message).toMatch(/header\.tracks/);
   });
 });

@@ -1,5 +1,5 @@
 import type { LevelStats } from './codebook-stats.js';
-import { type DiagnosticsReport, type ItemMedia, type MetricValue, worstItems } from './report.js';
+import { type DiagnosticsReport, type ItemMedia, type ItemMetrics, type MetricValue, worstItems } from './report.js';
 
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(s: unknown): string {
@@ -109,13 +109,38 @@ function mediaSection(id: string, media: readonly ItemMedia[]): string {
   return `<h3>${escapeHtml(id)}</h3><div class="media-row">${cells.join('')}</div>`;
 }
 
+/** A video item: per-frame summaries, then each worst frame's original and reconstruction side by side. */
+function videoSection(it: ItemMetrics): string {
+  const v = it.video!;
+  const bits = [
+    `${v.frames} frames${v.fps !== undefined ? ` at ${fmt(v.fps)} fps` : ''}`,
+    `PSNR mean ${fmt(v.psnr.mean)} dB (min ${fmt(v.psnr.min)})`,
+    v.ssim && `SSIM mean ${fmt(v.ssim.mean)} (min ${fmt(v.ssim.min)})`,
+    `flicker ${fmt(v.flicker)}`,
+  ].filter(Boolean);
+  let html = `<h3>${escapeHtml(it.id)}</h3><p>${escapeHtml(bits.join(' · '))}</p>`;
+  const stills = (it.media ?? []).filter((m) => m.frame !== undefined && m.src.startsWith('data:'));
+  for (const w of v.worstFrames) {
+    const at = v.fps ? ` (${(w.frame / v.fps).toFixed(2)} s)` : '';
+    const caption = `frame ${w.frame}${at}: PSNR ${fmt(w.psnr)} dB${w.ssim !== undefined ? `, SSIM ${fmt(w.ssim)}` : ''}`;
+    const cells = stills
+      .filter((m) => m.frame === w.frame)
+      .map(
+        (m) =>
+          `<figure class="media"><figcaption>${escapeHtml(m.label)}</figcaption><img alt="${escapeHtml(m.label)}" src="${escapeHtml(m.src)}"></figure>`,
+      );
+    html += `<p class="note">${escapeHtml(caption)}</p>${cells.length ? `<div class="media-row frame-pair">${cells.join('')}</div>` : ''}`;
+  }
+  return html;
+}
+
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1000px;color:#1b1f24;padding:0 1rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border-bottom:1px solid #d8dee4;padding:.25rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left}.chart rect{fill:#3b6fd8}.meter rect{fill:#3b6fd8}.meter rect.bg{fill:#e4e8ee}
 .status{display:inline-block;padding:.15rem .6rem;border-radius:1rem;color:#fff;font-weight:600}
 .healthy{background:#2a8a4a}.warning{background:#c98a00}.collapsed{background:#c0392b}.critical{color:#c0392b}.note,.ids{color:#57606a}
 figure{margin:.5rem 0}figcaption{color:#57606a;font-size:12px}code{font-size:12px}
-.media-row{display:flex;flex-wrap:wrap;gap:1rem}.media img{max-width:300px}`;
+.media-row{display:flex;flex-wrap:wrap;gap:1rem}.media img{max-width:300px}.frame-pair img{image-rendering:pixelated;min-width:160px}`;
 
 export interface HtmlOptions {
   title?: string;
@@ -212,10 +237,19 @@ export function renderReportHtml(report: DiagnosticsReport, options: HtmlOptions
     if (items.length > maxItems) parts.push(`<p class="note">${items.length - maxItems} more items not shown.</p>`);
   }
 
-  const withMedia = (m?.items ?? []).filter((it) => it.media?.length);
+  const videos = worstItems(report).filter((it) => it.video);
+  if (videos.length) {
+    parts.push('<h2>Video: worst frames</h2>');
+    for (const it of videos.slice(0, options.maxItems ?? 200)) parts.push(videoSection(it));
+  }
+
+  // Stills of video frames are shown above, paired by frame.
+  const withMedia = (m?.items ?? [])
+    .map((it) => ({ id: it.id, media: (it.media ?? []).filter((x) => x.frame === undefined) }))
+    .filter((it) => it.media.length);
   if (withMedia.length) {
     parts.push('<h2>Listen and compare</h2>');
-    for (const it of withMedia) parts.push(mediaSection(it.id, it.media!));
+    for (const it of withMedia) parts.push(mediaSection(it.id, it.media));
   }
 
   if (report.history?.length) {

@@ -65,6 +65,7 @@ export {
   createReport,
   type DataSummary,
   type DiagnosticsReport,
+  type FrameSummary,
   type HistoryEntry,
   type ItemMedia,
   type ItemMetrics,
@@ -74,7 +75,16 @@ export {
   parseReport,
   serializeReport,
   type TokenizerIdentity,
+  type VideoItemSummary,
   worstItems,
 } from './report.js';
 export { REPORT_SCHEMA_VERSION, reportJsonSchema } from './report-schema.js';
-export { type Summary, summarize, type VideoMetrics, type VideoMetricsOptions, videoMetrics } from './video-metrics.js';
+export {
+  type Summary,
+  summarize,
+  type VideoMetrics,
+  VideoMetricsAccumulator,
+  type VideoMetricsOptions,
+  videoMetrics,
+  videoReportItem,
+} from './video-metrics.js';

@@ -100,6 +100,7 @@ export const reportJsonSchema = {
               id: { type: 'string' },
               values: { $ref: '#/$defs/values' },
               media: { type: 'array', items: { $ref: '#/$defs/media' } },
+              video: { $ref: '#/$defs/videoSummary' },
             },
           },
         },
@@ -134,12 +135,39 @@ export const reportJsonSchema = {
     media: {
       type: 'object',
       description:
-        'A clip of the item, e.g. original and reconstruction audio: src is a base64 data: URI (rendered by the HTML report) or a path relative to the report (served by mmtok dashboard).',
+        'A clip of the item, e.g. original and reconstruction audio: src is a base64 data: URI (rendered by the HTML report) or a path relative to the report (served by mmtok dashboard). frame: for a still of a video, the frame it shows.',
       required: ['label', 'mime', 'src'],
       properties: {
         label: { type: 'string' },
         mime: { type: 'string' },
         src: { type: 'string' },
+        frame: int,
+      },
+    },
+    frameSummary: {
+      type: 'object',
+      required: ['mean', 'min', 'max', 'std'],
+      properties: { mean: metricValue, min: metricValue, max: metricValue, std: metricValue },
+    },
+    videoSummary: {
+      type: 'object',
+      description:
+        'Per-frame quality of a video item: PSNR/SSIM summaries over frames, temporal flicker (null for one frame) and the worst frames, lowest quality first.',
+      required: ['frames', 'psnr', 'flicker', 'worstFrames'],
+      properties: {
+        frames: int,
+        fps: nonNeg,
+        psnr: { $ref: '#/$defs/frameSummary' },
+        ssim: { $ref: '#/$defs/frameSummary' },
+        flicker: metricValue,
+        worstFrames: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['frame', 'psnr'],
+            properties: { frame: int, psnr: metricValue, ssim: metricValue },
+          },
+        },
       },
     },
     codebookHealth: {

@@ -36,12 +36,37 @@ export interface ItemMedia {
    * relative to the report file (served by `mmtok dashboard`, which reads it from disk).
    */
   src: string;
+  /** For a still of a video: the frame it shows (0-based), so original and reconstruction pair up. */
+  frame?: number;
+}
+
+/** mean/min/max/std of a per-frame metric; null where not finite (e.g. PSNR of identical frames). */
+export interface FrameSummary {
+  mean: MetricValue;
+  min: MetricValue;
+  max: MetricValue;
+  std: MetricValue;
+}
+
+/** Per-frame quality of one video item (from `videoMetrics`, via `videoReportItem`). */
+export interface VideoItemSummary {
+  frames: number;
+  /** The constant rate the frames were compared at. */
+  fps?: number;
+  psnr: FrameSummary;
+  ssim?: FrameSummary;
+  /** Temporal flicker (see `videoMetrics`); null for a one-frame video. */
+  flicker: MetricValue;
+  /** Lowest-quality frames first. */
+  worstFrames: { frame: number; psnr: MetricValue; ssim?: MetricValue }[];
 }
 
 export interface ItemMetrics {
   id: string;
   values: Record<string, MetricValue>;
   media?: ItemMedia[];
+  /** Video items: per-frame summaries and worst frames. */
+  video?: VideoItemSummary;
 }
 
 export interface AggregateMetric {
@@ -84,6 +109,8 @@ export interface DiagnosticsReport {
 export const METRIC_DIRECTIONS: Readonly<Record<string, boolean>> = {
   psnr: true,
   ssim: true,
+  psnrMin: true,
+  ssimMin: true,
   msSsim: true,
   snr: true,
   siSdr: true,
@@ -102,7 +129,7 @@ export interface CreateReportInput {
   rate?: RateFigures;
   codebook?: CodebookHealth;
   /** Per-item metric values; non-finite numbers are stored as null. */
-  items?: { id: string; values: Record<string, number | null>; media?: ItemMedia[] }[];
+  items?: { id: string; values: Record<string, number | null>; media?: ItemMedia[]; video?: VideoItemSummary }[];
   higherIsBetter?: Record<string, boolean>;
   primaryMetric?: string;
   history?: { step: number; values: Record<string, number | null> }[];
@@ -120,6 +147,25 @@ function cleanValues(values: Record<string, number | null>): Record<string, Metr
   const out: Record<string, MetricValue> = {};
   for (const [k, v] of Object.entries(values)) out[k] = finiteOrNull(v);
   return out;
+}
+
+function cleanSummary(s: FrameSummary): FrameSummary {
+  return { mean: finiteOrNull(s.mean), min: finiteOrNull(s.min), max: finiteOrNull(s.max), std: finiteOrNull(s.std) };
+}
+
+function cleanVideo(v: VideoItemSummary): VideoItemSummary {
+  return {
+    frames: v.frames,
+    ...(v.fps !== undefined ? { fps: v.fps } : {}),
+    psnr: cleanSummary(v.psnr),
+    ...(v.ssim ? { ssim: cleanSummary(v.ssim) } : {}),
+    flicker: finiteOrNull(v.flicker),
+    worstFrames: v.worstFrames.map((w) => ({
+      frame: w.frame,
+      psnr: finiteOrNull(w.psnr),
+      ...(w.ssim !== undefined ? { ssim: finiteOrNull(w.ssim) } : {}),
+    })),
+  };
 }
 
 /** mean/min/max/std over the finite values of each metric. */
@@ -171,7 +217,17 @@ export function createReport(input: CreateReportInput): DiagnosticsReport {
     const items = input.items.map((it) => ({
       id: String(it.id),
       values: cleanValues(it.values),
-      ...(it.media?.length ? { media: it.media.map((m) => ({ label: m.label, mime: m.mime, src: m.src })) } : {}),
+      ...(it.media?.length
+        ? {
+            media: it.media.map((m) => ({
+              label: m.label,
+              mime: m.mime,
+              src: m.src,
+              ...(m.frame !== undefined ? { frame: m.frame } : {}),
+            })),
+          }
+        : {}),
+      ...(it.video ? { video: cleanVideo(it.video) } : {}),
     }));
     const aggregate = aggregateMetrics(items);
     const higherIsBetter: Record<string, boolean> = {};

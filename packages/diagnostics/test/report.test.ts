@@ -9,6 +9,8 @@ import {
   renderReportHtml,
   reportJsonSchema,
   serializeReport,
+  videoMetrics,
+  videoReportItem,
   worstItems,
 } from '../src/index.js';
 import { errorCode } from './helpers.js';
@@ -130,6 +132,53 @@ describe('HTML report', () => {
     expect(html).toContain('clip&#34;1');
     const bad = structuredClone(r) as unknown as { metrics: { items: { media: unknown[] }[] } };
     bad.metrics.items[0].media = [{ label: 'x' }];
+    expect(errorCode(() => parseReport(bad))).toBe('MMTOK_REPORT_INVALID');
+  });
+
+  it('a video item carries per-frame summaries and worst frames; the HTML pairs their stills', () => {
+    const [T, H, W] = [6, 12, 12];
+    const n = H * W * 3;
+    const ref = Uint8Array.from({ length: T * n }, () => Math.floor(Math.random() * 256));
+    const est = ref.map((v, i) => Math.min(255, v + (Math.floor(i / n) === 4 ? 40 : 2) * Math.random()));
+    // Frame 0 is exact: its PSNR is infinite and must not poison the summary.
+    est.set(ref.subarray(0, n), 0);
+    const m = videoMetrics({ data: ref, shape: [T, H, W, 3] }, { data: est, shape: [T, H, W, 3] }, { worst: 2 });
+    const item = videoReportItem(m, { fps: 25 });
+    expect(item.values.psnrMin).toBeCloseTo(Math.min(...m.psnr.perFrame), 10);
+    expect(Number.isFinite(item.values.psnr)).toBe(true);
+    expect(item.video.worstFrames[0].frame).toBe(4);
+    const png = 'data:image/png;base64,iVBORw0KGgo=';
+    const jpg = 'data:image/jpeg;base64,/9j/4AAQ';
+    const r = createReport({
+      tokenizer: { name: 'v', modality: 'video' },
+      data: { items: 1, frameRate: 25 },
+      items: [
+        {
+          id: 'clip.mp4',
+          ...item,
+          media: [
+            { label: 'original · frame 4', mime: 'image/png', src: png, frame: 4 },
+            { label: 'reconstruction · frame 4', mime: 'image/jpeg', src: jpg, frame: 4 },
+          ],
+        },
+      ],
+    });
+    const back = parseReport(JSON.parse(serializeReport(r)));
+    const v = back.metrics!.items[0].video!;
+    expect(v.frames).toBe(T);
+    expect(v.fps).toBe(25);
+    expect(v.worstFrames.map((w) => w.frame)).toEqual(item.video.worstFrames.map((w) => w.frame));
+    expect(back.metrics!.items[0].media![1].frame).toBe(4);
+    expect(back.metrics!.higherIsBetter.flicker).toBe(false);
+    expect(back.metrics!.higherIsBetter.psnrMin).toBe(true);
+    const html = renderReportHtml(r);
+    expect(html).toContain('Video: worst frames');
+    expect(html).toMatch(/frame 4 \(0\.16 s\): PSNR/);
+    expect(html).toMatch(/<div class="media-row frame-pair">.*original · frame 4.*reconstruction · frame 4/s);
+    // Paired stills are not repeated in the generic media section.
+    expect(html).not.toContain('Listen and compare');
+    const bad = structuredClone(back) as unknown as { metrics: { items: { video: { frames: unknown } }[] } };
+    bad.metrics.items[0].video.frames = -1;
     expect(errorCode(() => parseReport(bad))).toBe('MMTOK_REPORT_INVALID');
   });
 });

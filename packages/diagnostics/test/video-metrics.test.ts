@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { psnr, ssim, videoMetrics } from '../src/index.js';
+import { psnr, ssim, VideoMetricsAccumulator, videoMetrics } from '../src/index.js';
 import { errorCode } from './helpers.js';
 
 describe('video metrics', () => {
@@ -71,5 +71,25 @@ describe('video metrics', () => {
     expect(
       errorCode(() => videoMetrics({ data: [], shape: [0, H, W] }, { data: [], shape: [0, H, W] }, { dataRange: 1 })),
     ).toBe('MMTOK_EMPTY');
+  });
+
+  it("the streaming accumulator gives videoMetrics' numbers frame by frame", () => {
+    const a8 = Uint8Array.from({ length: T * n }, () => Math.floor(Math.random() * 256));
+    const b8 = a8.map((v, i) => Math.max(0, v - (Math.floor(i / n) === 2 ? 60 : 3) * Math.random()));
+    const whole = videoMetrics({ data: a8, shape: [T, H, W, C] }, { data: b8, shape: [T, H, W, C] }, { worst: 3 });
+    const acc = new VideoMetricsAccumulator({ worst: 3 });
+    for (let t = 0; t < T; t++) {
+      const r = acc.add(
+        { data: a8.subarray(t * n, (t + 1) * n), shape: [H, W, C] },
+        { data: b8.subarray(t * n, (t + 1) * n), shape: [H, W, C] },
+      );
+      expect(r.frame).toBe(t);
+      expect(r.psnr).toBeCloseTo(whole.psnr.perFrame[t], 10);
+    }
+    const m = acc.result();
+    expect(m.worstFrames).toEqual(whole.worstFrames);
+    expect(m.flicker!).toBeCloseTo(whole.flicker!, 12);
+    expect(m.ssim!.mean).toBeCloseTo(whole.ssim!.mean, 12);
+    expect(errorCode(() => new VideoMetricsAccumulator().result())).toBe('MMTOK_EMPTY');
   });
 });

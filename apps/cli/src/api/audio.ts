@@ -3,7 +3,7 @@
  * extension is an audio one (formats.ts). Audio is read and written in chunks (bounded memory).
  */
 import { extname, join } from 'node:path';
-import { encodeTokenFile, MmtokError, type TokenFile } from '@mmtok/core';
+import { encodeTokenFile, MmtokError, type TokenFile, type TokenSource } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import {
   CodebookAccumulator,
@@ -36,6 +36,26 @@ export interface AudioFacts {
   duration: number;
 }
 
+/** The token-file fields of an audio token set (shared by audio files and a video's audio track). */
+export function audioTokenHeader(
+  tokenizer: { codebookSize?: number; frameRate: number },
+  tokens: { tokenizer: { name: string; version: string; hash: string }; shape: readonly number[]; source: object },
+): {
+  tokenizer: { name: string; version: string; hash: string };
+  modality: 'audio';
+  shape: number[];
+  codebookSize?: number;
+  source: TokenSource;
+} {
+  return {
+    tokenizer: { ...tokens.tokenizer },
+    modality: 'audio',
+    shape: [...tokens.shape],
+    ...(tokenizer.codebookSize !== undefined ? { codebookSize: tokenizer.codebookSize } : {}),
+    source: JSON.parse(JSON.stringify({ ...tokens.source, frameRate: tokenizer.frameRate })),
+  };
+}
+
 /** Encodes one audio file in chunks and writes its token file atomically. */
 export async function encodeAudioInput(
   pool: TokenizerPool,
@@ -48,14 +68,7 @@ export async function encodeAudioInput(
   const tokens = await encodeAudioFile(tokenizer, path);
   const { sampleRate, channels, samples, duration } = tokens.source;
   const bytes = encodeTokenFile({
-    header: {
-      tokenizer: { ...tokens.tokenizer },
-      modality: 'audio',
-      shape: [...tokens.shape],
-      ...(tokenizer.codebookSize !== undefined ? { codebookSize: tokenizer.codebookSize } : {}),
-      source: JSON.parse(JSON.stringify({ ...tokens.source, frameRate: tokenizer.frameRate })),
-      createdBy: `mmtok ${VERSION}`,
-    },
+    header: { ...audioTokenHeader(tokenizer, tokens), createdBy: `mmtok ${VERSION}` },
     indices: tokens.indices,
   });
   await ensureParentDir(output);

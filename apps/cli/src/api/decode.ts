@@ -8,6 +8,7 @@ import {
   AUDIO_EXTENSIONS,
   IMAGE_EXTENSIONS,
   OUTPUT_IMAGE_FORMATS,
+  OUTPUT_VIDEO_EXTENSIONS,
   type OutputImageFormat,
   TOKEN_EXTENSIONS,
 } from '../formats.js';
@@ -17,6 +18,7 @@ import type { ProgressCallback } from '../progress.js';
 import { tokenFileToSet } from '../token-sets.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
 import { type AudioFacts, decodeAudioInput } from './audio.js';
+import { decodeVideoInput, type VideoFacts } from './video.js';
 
 export interface DecodeFilesOptions {
   /** `.mmtok` files, folders (searched recursively) or globs. */
@@ -28,6 +30,8 @@ export interface DecodeFilesOptions {
    * name the file records.
    */
   tokenizer?: string;
+  /** Video: the tokenizer of the audio track (default: the built-in with the track's hash). */
+  audioTokenizer?: string;
   backend?: string;
   /** Image format written into an output folder. Default 'png'. */
   format?: OutputImageFormat;
@@ -37,12 +41,14 @@ export interface DecodeFilesOptions {
 export interface DecodedFile {
   input: string;
   output: string;
-  modality: 'image' | 'audio';
+  modality: 'image' | 'audio' | 'video';
   /** Images only. */
   width?: number;
   height?: number;
-  /** Audio only. */
+  /** Audio, and video with a sound track. */
   audio?: AudioFacts;
+  /** Video only. */
+  video?: VideoFacts;
   tokenizer: TokenizerIdentity;
 }
 
@@ -66,15 +72,18 @@ export async function decodeFiles(options: DecodeFilesOptions): Promise<DecodeFi
     planned.length === 1 &&
     !inputs[0].expanded &&
     !IMAGE_EXTENSIONS.includes(ext) &&
-    !AUDIO_EXTENSIONS.includes(ext)
+    !AUDIO_EXTENSIONS.includes(ext) &&
+    !OUTPUT_VIDEO_EXTENSIONS.includes(ext)
   ) {
     const out = planned[0].output;
     throw usageError(
       ext
-        ? `cannot write '${ext}' files; name the output with one of ${[...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS].join(' ')}`
+        ? `cannot write '${ext}' files; name the output with one of ${[...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS, ...OUTPUT_VIDEO_EXTENSIONS].join(' ')}`
         : `${out} has no image extension; name it like ${out}.png, or end it with / to write into a folder`,
     );
   }
+  // Only a single output the user named keeps its name as is; planned folder outputs take the modality's format.
+  const named = planned.length === 1 && !inputs[0].expanded && planned[0].output === options.output;
   const pool = new TokenizerPool({ backend: options.backend });
   try {
     const { results, failures } = await runEach(
@@ -86,6 +95,14 @@ export async function decodeFiles(options: DecodeFilesOptions): Promise<DecodeFi
           // Into a folder, audio is written as .wav (the image --format does not apply).
           const r = await decodeAudioInput(pool, file, input.path, output, options.tokenizer);
           return { input: input.path, modality: 'audio', ...r };
+        }
+        if (file.header.modality === 'video') {
+          const r = await decodeVideoInput(pool, file, input.path, output, {
+            named,
+            tokenizer: options.tokenizer,
+            audioTokenizer: options.audioTokenizer,
+          });
+          return { input: input.path, modality: 'video', width: r.video.width, height: r.video.height, ...r };
         }
         const tokens = tokenFileToSet(file, input.path);
         const tokenizer = await pool.forFile(file.header.tokenizer, input.path, options.tokenizer);

@@ -15,13 +15,14 @@ import {
 import { type RgbImage, readImage } from '@mmtok/image';
 import { type FileFailure, runEach } from '../batch.js';
 import { usageError } from '../errors.js';
-import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf } from '../formats.js';
+import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf, VIDEO_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
 import { assertWritableDir, ensureParentDir } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
 import { VERSION } from '../version.js';
 import { type DiagnosedAudioFile, diagnoseAudioFiles } from './audio.js';
+import { type DiagnosedVideoFile, diagnoseVideoFiles } from './video.js';
 
 export interface DiagnoseFilesOptions {
   /** Image files, folders (searched recursively) or globs. */
@@ -51,8 +52,8 @@ export interface DiagnoseFilesResult {
   report?: DiagnosticsReport;
   reportPath?: string;
   htmlPath?: string;
-  /** DiagnosedAudioFile entries when the inputs are audio. */
-  files: DiagnosedFile[] | DiagnosedAudioFile[];
+  /** DiagnosedAudioFile / DiagnosedVideoFile entries when the inputs are audio / video. */
+  files: DiagnosedFile[] | DiagnosedAudioFile[] | DiagnosedVideoFile[];
   failures: FileFailure[];
 }
 
@@ -82,17 +83,19 @@ function structureOf(q: AnyQuantizer): CodeStructure | undefined {
 export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<DiagnoseFilesResult> {
   const outDir = options.output ?? 'mmtok-report';
   const inputs = await expandInputs(options.inputs, {
-    extensions: [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS],
-    what: 'images or audio',
+    extensions: [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS, ...VIDEO_EXTENSIONS],
+    what: 'images, audio or video',
   });
-  const audioInputs = inputs.filter((i) => modalityOf(i.path) === 'audio');
-  if (audioInputs.length > 0 && audioInputs.length < inputs.length) {
-    throw usageError('diagnose takes one modality per report: give image files or audio files, not both');
+  const modalities = new Set(inputs.map((i) => modalityOf(i.path)));
+  if (modalities.size > 1) {
+    throw usageError('diagnose takes one modality per report: give image, audio or video files, not a mix');
   }
+  const audioInputs = modalities.has('audio') ? inputs : [];
   await assertWritableDir(outDir);
   const pool = new TokenizerPool({ backend: options.backend });
   try {
     if (audioInputs.length > 0) return await diagnoseAudioFiles(pool, audioInputs, { ...options, output: outDir });
+    if (modalities.has('video')) return await diagnoseVideoFiles(pool, inputs, { ...options, output: outDir });
     const tokenizer = await pool.get(options.tokenizer ?? 'default');
     // Without a quantizer (an ONNX encoder that emits codes) the codebook size is unknown: no usage stats.
     const q = tokenizer.quantizer;

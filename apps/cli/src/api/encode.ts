@@ -2,21 +2,24 @@ import { encodeTokenFile, type TokenizerIdentity } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import { readImage } from '@mmtok/image';
 import { type FileFailure, runEach } from '../batch.js';
-import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf } from '../formats.js';
+import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf, VIDEO_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
 import { ensureParentDir, planOutputs } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
 import { tokenSetToFile } from '../token-sets.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
 import { type AudioFacts, encodeAudioInput } from './audio.js';
+import { type AudioTrackFacts, encodeVideoInput, type VideoFacts } from './video.js';
 
 export interface EncodeFilesOptions {
-  /** Image or audio files, folders (searched recursively) or globs; audio is recognized by extension. */
+  /** Image, audio or video files, folders (searched recursively) or globs; audio and video are recognized by extension. */
   inputs: readonly string[];
   /** A `.mmtok` file for one input, or a folder receiving `<name>.mmtok` per input. */
   output: string;
-  /** Built-in tokenizer name or manifest path. Default 'default' (embedded). */
+  /** Built-in tokenizer name or manifest path (of the inputs' modality). Default 'default' (embedded). */
   tokenizer?: string;
+  /** Video: the audio tokenizer for a sound track (default 'default'); false leaves the sound out. */
+  audioTokenizer?: string | false;
   /** Kernel backend ('js', 'ort', 'webgpu'); the best available when omitted. */
   backend?: string;
   onProgress?: ProgressCallback;
@@ -25,12 +28,16 @@ export interface EncodeFilesOptions {
 export interface EncodedFile {
   input: string;
   output: string;
-  modality: 'image' | 'audio';
+  modality: 'image' | 'audio' | 'video';
   /** Images only. */
   width?: number;
   height?: number;
   /** Audio only: as encoded (the tokenizer's rate and channels) and the true length. */
   audio?: AudioFacts;
+  /** Video only: as tokenized (constant rate; variable-rate sources resampled). */
+  video?: VideoFacts;
+  /** Video only: the sound track stored as the token file's 'audio' track. */
+  audioTrack?: AudioTrackFacts;
   /** Token layout, e.g. [h, w, levels]. */
   shape: number[];
   /** Number of indices (the product of shape). */
@@ -52,16 +59,16 @@ export interface EncodeFilesResult {
  */
 export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFilesResult> {
   const inputs = await expandInputs(options.inputs, {
-    extensions: [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS],
-    what: 'images or audio',
+    extensions: [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS, ...VIDEO_EXTENSIONS],
+    what: 'images, audio or video',
   });
   const planned = await planOutputs(inputs, options.output, '.mmtok');
   const pool = new TokenizerPool({ backend: options.backend });
   try {
     const spec = options.tokenizer ?? 'default';
-    const allAudio = planned.every((p) => modalityOf(p.input.path) === 'audio');
+    const modalities = new Set(planned.map((p) => modalityOf(p.input.path)));
     // The reported identity is that of the modality being encoded (the image one for mixed inputs).
-    const tokenizer = allAudio ? undefined : await pool.get(spec);
+    const tokenizer = modalities.has('image') ? await pool.get(spec) : undefined;
     // Recorded so readers can check indices; absent for ONNX tokenizers that quantize inside the model.
     const codebookSize = tokenizer?.quantizer?.codebookSize;
     const { results, failures } = await runEach(
@@ -71,6 +78,10 @@ export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFi
         if (modalityOf(input.path) === 'audio') {
           const r = await encodeAudioInput(pool, spec, input.path, output);
           return { input: input.path, output, modality: 'audio', ...r };
+        }
+        if (modalityOf(input.path) === 'video') {
+          const r = await encodeVideoInput(pool, spec, options.audioTokenizer ?? 'default', input.path, output);
+          return { input: input.path, output, modality: 'video', ...r };
         }
         const image = await readImage(input.path);
         const tokens = await tokenizer!.encode(image);
@@ -90,7 +101,8 @@ export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFi
       },
       { phase: 'encode', onProgress: options.onProgress },
     );
-    const identity = (tokenizer ?? (await pool.getAudio(spec))).identity;
+    const identity = (tokenizer ?? (modalities.has('video') ? await pool.getVideo(spec) : await pool.getAudio(spec)))
+      .identity;
     return { tokenizer: { ...identity }, files: results, failures };
   } finally {
     await pool.dispose();

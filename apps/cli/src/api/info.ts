@@ -2,7 +2,10 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MmtokError, TOKEN_FILE_MAGIC, type TokenFileHeader, type TokenizerIdentity } from '@mmtok/core';
 import { readTokenFile } from '@mmtok/core/node';
+import type { VideoInfo } from '@mmtok/video';
+import { modalityOf } from '../formats.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
+import { describeVideoFile } from './video.js';
 
 export interface DescribeOptions {
   /** A `.mmtok` token file, a tokenizer manifest path, or a built-in tokenizer name. */
@@ -19,6 +22,25 @@ export interface TokenFileDescription {
   tokens: number;
   /** Distinct index values in the file (-1, a dropped level, excluded). */
   distinct: number;
+  /** Extra tracks (version 2 files), e.g. a video's audio; [] when none. */
+  tracks: {
+    name: string;
+    modality: TokenFileHeader['modality'];
+    tokenizer: TokenizerIdentity;
+    shape: number[];
+    dtype: TokenFileHeader['dtype'];
+    codebookSize?: number;
+    tokens: number;
+    source: TokenFileHeader['source'];
+  }[];
+}
+
+/** A video file as ffmpeg sees it (what encode would read). */
+export interface VideoFileDescription {
+  kind: 'video-file';
+  path: string;
+  bytes: number;
+  video: VideoInfo;
 }
 
 export interface TokenizerDescription {
@@ -33,7 +55,7 @@ export interface TokenizerDescription {
   manifest: unknown;
 }
 
-export type Description = TokenFileDescription | TokenizerDescription;
+export type Description = TokenFileDescription | TokenizerDescription | VideoFileDescription;
 
 /** True when the file at `path` begins with the token file magic. */
 async function hasTokenMagic(path: string): Promise<boolean> {
@@ -57,13 +79,13 @@ async function isPlainFile(path: string): Promise<boolean> {
   );
 }
 
-/** True when `target` (a manifest or a folder holding manifest.json) declares modality 'audio'. */
-async function isAudioManifest(target: string): Promise<boolean> {
+/** The modality `target` (a manifest or a folder holding manifest.json) declares, if any. */
+async function manifestModality(target: string): Promise<unknown> {
   try {
     const path = (await stat(target)).isDirectory() ? join(target, 'manifest.json') : target;
-    return JSON.parse(await readFile(path, 'utf8'))?.modality === 'audio';
+    return JSON.parse(await readFile(path, 'utf8'))?.modality;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -81,18 +103,42 @@ export async function describe(options: DescribeOptions): Promise<Description> {
       header: file.header,
       tokens: file.indices.length,
       distinct: distinct.size,
+      tracks: file.tracks.map(({ header: t, indices }) => ({
+        name: t.name,
+        modality: t.modality,
+        tokenizer: t.tokenizer,
+        shape: t.shape,
+        dtype: t.dtype,
+        ...(t.codebookSize !== undefined ? { codebookSize: t.codebookSize } : {}),
+        tokens: indices.length,
+        source: t.source,
+      })),
+    };
+  }
+  if (modalityOf(target) === 'video' && (await isPlainFile(target))) {
+    return {
+      kind: 'video-file',
+      path: target,
+      bytes: (await stat(target)).size,
+      video: await describeVideoFile(target),
     };
   }
   if ((await isPlainFile(target)) && !target.toLowerCase().endsWith('.json')) {
     throw new MmtokError(
       'MMTOK_FILE_FORMAT',
-      `${target} is neither a .mmtok token file nor a tokenizer manifest (.json); info takes one of those, a manifest folder, or a built-in name`,
+      `${target} is neither a .mmtok token file, a video, nor a tokenizer manifest (.json); info takes one of those, a manifest folder, or a built-in name`,
       { path: target },
     );
   }
   const pool = new TokenizerPool({ backend: options.backend });
   try {
-    const tok = (await isAudioManifest(target)) ? await pool.getAudio(target) : await pool.get(target);
+    const modality = await manifestModality(target);
+    const tok =
+      modality === 'audio'
+        ? await pool.getAudio(target)
+        : modality === 'video'
+          ? await pool.getVideo(target)
+          : await pool.get(target);
     const q = tok.quantizer;
     return {
       kind: 'tokenizer',

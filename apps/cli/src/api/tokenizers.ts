@@ -1,9 +1,10 @@
 import { listAudioTokenizers } from '@mmtok/audio';
 import { listTokenizers as listImageTokenizers } from '@mmtok/image';
+import { listVideoTokenizers } from '@mmtok/video';
 
 export interface TokenizerEntry {
   name: string;
-  modality: 'image' | 'audio';
+  modality: 'image' | 'audio' | 'video';
   description: string;
   manifestPath: string;
 }
@@ -20,6 +21,12 @@ export function listTokenizers(): TokenizerEntry[] {
     ...listAudioTokenizers().map((t) => ({
       name: t.name,
       modality: 'audio' as const,
+      description: t.description,
+      manifestPath: t.manifestPath,
+    })),
+    ...listVideoTokenizers().map((t) => ({
+      name: t.name,
+      modality: 'video' as const,
       description: t.description,
       manifestPath: t.manifestPath,
     })),

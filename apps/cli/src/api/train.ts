@@ -1,11 +1,12 @@
 import { basename, resolve } from 'node:path';
 import { type TrainImageTokenizerOptions, trainImageTokenizer } from '@mmtok/image';
 import { usageError } from '../errors.js';
-import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf } from '../formats.js';
+import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf, VIDEO_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
 import { assertWritableDir } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
 import { trainAudio } from './audio.js';
+import { trainVideo } from './video.js';
 
 export interface TrainTokenizerOptions {
   /** Training images: files, folders (searched recursively) or globs. */
@@ -37,13 +38,15 @@ export interface TrainTokenizerResult {
   manifestPath: string;
   name: string;
   quantizer: 'rvq' | 'fsq' | 'lfq';
-  modality: 'image' | 'audio';
-  /** Image inputs (0 for audio). */
+  modality: 'image' | 'audio' | 'video';
+  /** Image inputs (0 for audio and video). */
   images: number;
-  /** Patches (images) or frames (audio) the transform and quantizer were fitted on. */
+  /** Patches (images), frames (audio) or tubelets (video) the transform and quantizer were fitted on. */
   patches: number;
   /** Audio only. */
   audioFiles?: number;
+  /** Video only. */
+  videoFiles?: number;
   frameRate?: number;
   /** Audio only: bits per second at full depth. */
   bitrate?: number;
@@ -81,10 +84,29 @@ function quantizerOptions(o: TrainTokenizerOptions): Partial<TrainImageTokenizer
 /** Fits the built-in linear-patch tokenizer (PCA → quantizer → inverse) and writes its manifest folder. */
 export async function trainTokenizer(options: TrainTokenizerOptions): Promise<TrainTokenizerResult> {
   const inputs = await expandInputs(options.inputs, {
-    extensions: [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS],
-    what: 'images or audio',
+    extensions: [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS, ...VIDEO_EXTENSIONS],
+    what: 'images, audio or video',
   });
   const name = options.name ?? basename(resolve(options.output));
+  const videoCount = inputs.filter((i) => modalityOf(i.path) === 'video').length;
+  if (videoCount > 0) {
+    if (videoCount < inputs.length) throw usageError('train on one modality at a time: video files only, here');
+    if (options.hopLength !== undefined || options.sampleRate !== undefined) {
+      throw usageError('--hop-length and --sample-rate are for audio inputs');
+    }
+    await assertWritableDir(options.output);
+    const r = await trainVideo({ ...options, inputs, name });
+    return {
+      manifestPath: r.manifestPath,
+      name,
+      quantizer: options.quantizer ?? 'rvq',
+      modality: 'video',
+      images: 0,
+      videoFiles: inputs.length,
+      patches: r.tubelets,
+      explainedVariance: r.explainedVariance,
+    };
+  }
   const audioCount = inputs.filter((i) => modalityOf(i.path) === 'audio').length;
   if (audioCount > 0) {
     if (audioCount < inputs.length) throw usageError('train on images or on audio, not both at once');
