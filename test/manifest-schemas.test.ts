@@ -26,6 +26,16 @@ const cases = [
       'packages/audio/test/fixtures/onnx/multiscale.manifest.json',
     ],
   },
+  {
+    schema: 'docs/video-tokenizer-manifest.schema.json',
+    manifests: [
+      'packages/video/assets/default/manifest.json',
+      'packages/video/assets/per-frame/manifest.json',
+      'packages/video/test/fixtures/onnx/fsq.manifest.json',
+      'packages/video/test/fixtures/onnx/rvq.manifest.json',
+      'packages/video/test/fixtures/onnx/fsq-codes.manifest.json',
+    ],
+  },
 ];
 
 describe('published tokenizer manifest schemas', () => {
