@@ -8,7 +8,7 @@
  * covers input samples [(t−1)·H, (t+1)·H), and S samples make ceil(S/H) + 1 frames. Each frame
  * depends only on its own samples, so chunked (streaming) encoding yields identical tokens.
  */
-import { type AnyQuantizer, decodeSafetensors, encodeSafetensors, MmtokError } from '@mmtok/core';
+import { type AnyQuantizer, LinearTransform, MmtokError } from '@mmtok/core';
 import type { AudioCodec, CodecDecoderStream, CodecEncoderStream, Codes } from './codec.js';
 
 /** Periodic sqrt-Hann of length 2·hop: satisfies w[n]² + w[n+hop]² = 1. */
@@ -23,99 +23,44 @@ export function frameCount(samples: number, hop: number): number {
 }
 
 /**
- * z = (C · (w⊙frame − mean)) / scale and back, where C holds `dim` orthonormal principal
- * directions of the windowed-frame space [channels · frameLength].
+ * core's LinearTransform over windowed frames: z = (C · (w⊙frame − mean)) / scale and back, where C
+ * holds `dim` orthonormal principal directions of the windowed-frame space [channels · frameLength].
+ * inverse() gives windowed frame rows, before the synthesis window.
  */
-export class LinearFrameTransform {
+export class LinearFrameTransform extends LinearTransform {
   readonly frameLength: number;
-  readonly inputDim: number;
-  readonly dim: number;
   readonly window: Float32Array;
 
   constructor(
     readonly hopLength: number,
     readonly channels: number,
-    readonly mean: Float32Array,
-    readonly components: Float32Array,
-    readonly scale: Float32Array,
+    mean: Float32Array,
+    components: Float32Array,
+    scale: Float32Array,
   ) {
+    super(
+      mean,
+      components,
+      scale,
+      channels * 2 * hopLength,
+      `linear frame weights do not fit hop ${hopLength} × ${channels} channel(s)`,
+    );
     this.frameLength = 2 * hopLength;
-    this.inputDim = channels * this.frameLength;
-    this.dim = scale.length;
     this.window = sqrtHannWindow(hopLength);
-    if (mean.length !== this.inputDim || components.length !== this.dim * this.inputDim) {
-      throw new MmtokError(
-        'MMTOK_MISMATCH',
-        `linear frame weights do not fit hop ${hopLength} × ${channels} channel(s): mean has ${mean.length} values ` +
-          `(need ${this.inputDim}), components ${components.length} (need ${this.dim}×${this.inputDim})`,
-      );
-    }
-  }
-
-  /** Windowed frame rows [n, inputDim] → coefficients [n, dim]. */
-  forward(rows: Float32Array): Float32Array {
-    const D = this.inputDim;
-    const d = this.dim;
-    const n = rows.length / D;
-    const out = new Float32Array(n * d);
-    const centred = new Float32Array(D);
-    for (let r = 0; r < n; r++) {
-      for (let j = 0; j < D; j++) centred[j] = rows[r * D + j] - this.mean[j];
-      for (let k = 0; k < d; k++) {
-        let s = 0;
-        const ck = k * D;
-        for (let j = 0; j < D; j++) s += this.components[ck + j] * centred[j];
-        out[r * d + k] = s / this.scale[k];
-      }
-    }
-    return out;
-  }
-
-  /** Coefficients [n, dim] → windowed frame rows [n, inputDim] (before the synthesis window). */
-  inverse(z: Float32Array): Float32Array {
-    const D = this.inputDim;
-    const d = this.dim;
-    const n = z.length / d;
-    const out = new Float32Array(n * D);
-    for (let r = 0; r < n; r++) {
-      const o = r * D;
-      out.set(this.mean, o);
-      for (let k = 0; k < d; k++) {
-        const zk = z[r * d + k] * this.scale[k];
-        if (zk === 0) continue;
-        const ck = k * D;
-        for (let j = 0; j < D; j++) out[o + j] += zk * this.components[ck + j];
-      }
-    }
-    return out;
   }
 
   serialize(): Uint8Array {
-    return encodeSafetensors(
-      {
-        mean: { shape: [this.inputDim], data: this.mean },
-        components: { shape: [this.dim, this.inputDim], data: this.components },
-        scale: { shape: [this.dim], data: this.scale },
-      },
-      {
-        format: 'mmtok-linear-frame',
-        version: '1',
-        hopLength: String(this.hopLength),
-        channels: String(this.channels),
-        window: 'sqrt-hann',
-      },
-    );
+    return this.encode({
+      format: 'mmtok-linear-frame',
+      version: '1',
+      hopLength: String(this.hopLength),
+      channels: String(this.channels),
+      window: 'sqrt-hann',
+    });
   }
 
   static deserialize(bytes: Uint8Array, hopLength: number, channels: number, file: string): LinearFrameTransform {
-    const { tensors, metadata } = decodeSafetensors(bytes);
-    if (metadata.format !== 'mmtok-linear-frame') {
-      throw new MmtokError('MMTOK_FILE_FORMAT', `${file}: not an mmtok linear frame weights file`, { path: file });
-    }
-    const { mean, components, scale } = tensors;
-    if (!mean || !components || !scale) {
-      throw new MmtokError('MMTOK_FILE_FORMAT', `${file}: needs tensors mean, components and scale`, { path: file });
-    }
+    const { tensors, metadata } = LinearTransform.decode(bytes, 'mmtok-linear-frame', 'linear frame', file);
     if (Number(metadata.hopLength) !== hopLength || Number(metadata.channels) !== channels) {
       throw new MmtokError(
         'MMTOK_MISMATCH',
@@ -123,6 +68,7 @@ export class LinearFrameTransform {
         { path: file },
       );
     }
+    const { mean, components, scale } = tensors;
     return new LinearFrameTransform(hopLength, channels, mean.data, components.data, scale.data);
   }
 }

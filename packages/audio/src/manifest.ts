@@ -1,9 +1,13 @@
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { MmtokError, type QuantizerConfig, validateConfig } from '@mmtok/core';
+import type { QuantizerConfig } from '@mmtok/core';
+import {
+  type MANIFEST_FORMAT,
+  type MANIFEST_FORMAT_VERSION,
+  ManifestChecker,
+  type ManifestFile,
+  readManifestFile,
+} from '@mmtok/core/node';
 
-export const MANIFEST_FORMAT = 'mmtok-tokenizer';
-export const MANIFEST_FORMAT_VERSION = 1;
+export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core/node';
 
 export interface AudioPreprocessingSpec {
   /** Audio is resampled to this rate (Hz) before the encoder. */
@@ -83,97 +87,16 @@ export interface AudioTokenizerManifest {
   metadata?: Record<string, unknown>;
 }
 
-class Checker {
-  constructor(readonly file: string) {}
-
-  fail(where: string, message: string): never {
-    throw new MmtokError('MMTOK_MANIFEST', `${this.file}: ${where}: ${message}`, { path: this.file, key: where });
-  }
-
-  object(v: unknown, where: string, required: string[], optional: string[] | 'any'): Record<string, unknown> {
-    if (!v || typeof v !== 'object' || Array.isArray(v)) this.fail(where, 'must be an object');
-    const o = v as Record<string, unknown>;
-    if (optional !== 'any') {
-      for (const k of Object.keys(o)) {
-        if (!required.includes(k) && !optional.includes(k)) {
-          this.fail(`${where}.${k}`, `unknown key (allowed: ${[...required, ...optional].join(', ')})`);
-        }
-      }
-    }
-    for (const k of required) if (o[k] === undefined) this.fail(`${where}.${k}`, 'is required');
-    return o;
-  }
-
-  string(v: unknown, where: string): string {
-    if (typeof v !== 'string' || v === '') this.fail(where, `must be a non-empty string, got ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  int(v: unknown, where: string, min = 1, max = 2 ** 31 - 1): number {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      this.fail(where, `must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-    }
-    return v;
-  }
-
-  positive(v: unknown, where: string): number {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-      this.fail(where, `must be a positive number, got ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  oneOf<T extends string>(v: unknown, allowed: readonly T[], where: string): T {
-    if (!allowed.includes(v as T)) {
-      this.fail(where, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
-    }
-    return v as T;
-  }
-
-  /** One tensor name, or one per scale (multi-scale codecs). */
-  names(v: unknown, where: string): void {
-    if (Array.isArray(v)) {
-      if (v.length === 0) this.fail(where, 'must not be an empty list');
-      v.forEach((x, i) => {
-        this.string(x, `${where}[${i}]`);
-      });
-    } else this.string(v, where);
-  }
-
-  relativeFile(v: unknown, where: string): string {
-    const f = this.string(v, where);
-    if (isAbsolute(f)) this.fail(where, 'must be a path relative to the manifest');
-    return f;
-  }
-}
-
 /** Validates a parsed audio manifest strictly; errors are MMTOK_MANIFEST naming the file and the bad key. */
 export function validateAudioManifest(value: unknown, file = 'manifest'): AudioTokenizerManifest {
-  const c = new Checker(file);
+  const c = new ManifestChecker(file);
   const m = c.object(
     value,
     'manifest',
     ['format', 'formatVersion', 'name', 'version', 'modality', 'preprocessing', 'encoder', 'decoder', 'tokens'],
     ['$schema', 'description', 'metadata', 'quantizer', 'bitrate'],
   );
-  if (m.format !== MANIFEST_FORMAT)
-    c.fail('manifest.format', `must be '${MANIFEST_FORMAT}', got ${JSON.stringify(m.format)}`);
-  if (m.formatVersion !== MANIFEST_FORMAT_VERSION) {
-    c.fail(
-      'manifest.formatVersion',
-      `unsupported version ${JSON.stringify(m.formatVersion)} (this build reads ${MANIFEST_FORMAT_VERSION})`,
-    );
-  }
-  c.string(m.name, 'manifest.name');
-  c.string(m.version, 'manifest.version');
-  if (m.description !== undefined && typeof m.description !== 'string')
-    c.fail('manifest.description', 'must be a string');
-  if (m.$schema !== undefined && typeof m.$schema !== 'string') c.fail('manifest.$schema', 'must be a string');
-  if (
-    m.metadata !== undefined &&
-    (typeof m.metadata !== 'object' || m.metadata === null || Array.isArray(m.metadata))
-  ) {
-    c.fail('manifest.metadata', 'must be an object');
-  }
+  c.header(m);
   if (m.bitrate !== undefined) c.positive(m.bitrate, 'manifest.bitrate');
   c.oneOf(m.modality, ['audio'] as const, 'manifest.modality');
 
@@ -216,17 +139,7 @@ export function validateAudioManifest(value: unknown, file = 'manifest'): AudioT
   }
 
   if (m.quantizer !== undefined) {
-    const q = c.object(m.quantizer, 'manifest.quantizer', [], ['config', 'file']);
-    if (q.config === undefined && q.file === undefined) c.fail('manifest.quantizer', "needs 'config', 'file' or both");
-    if (q.file !== undefined) c.relativeFile(q.file, 'manifest.quantizer.file');
-    if (q.config !== undefined) {
-      try {
-        validateConfig(q.config, 'manifest.quantizer.config');
-      } catch (err) {
-        const e = err as MmtokError;
-        c.fail(String(e.details?.where ?? 'manifest.quantizer.config'), e.message.replace(/^\w+: [^:]+: /, ''));
-      }
-    }
+    c.quantizer(m.quantizer);
   } else if (encKind === 'linear-frame' || enc?.output === 'latents') {
     c.fail(
       'manifest.quantizer',
@@ -251,8 +164,8 @@ export function validateAudioManifest(value: unknown, file = 'manifest'): AudioT
 }
 
 /** The files a manifest names, by role and manifest key, relative to it. */
-export function audioManifestFiles(m: AudioTokenizerManifest): { role: string; key: string; file: string }[] {
-  const out: { role: string; key: string; file: string }[] = [];
+export function audioManifestFiles(m: AudioTokenizerManifest): ManifestFile[] {
+  const out: ManifestFile[] = [];
   if (m.encoder.kind === 'onnx') out.push({ role: 'encoder', key: 'manifest.encoder.file', file: m.encoder.file });
   else out.push({ role: 'encoder', key: 'manifest.encoder.weights', file: m.encoder.weights });
   if (m.quantizer?.file) out.push({ role: 'quantizer', key: 'manifest.quantizer.file', file: m.quantizer.file });
@@ -261,39 +174,10 @@ export function audioManifestFiles(m: AudioTokenizerManifest): { role: string; k
 }
 
 /** Reads, parses and validates an audio manifest, and checks that the files it names exist. */
-export async function readAudioManifest(
+export function readAudioManifest(
   path: string,
 ): Promise<{ manifest: AudioTokenizerManifest; text: string; dir: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new MmtokError('MMTOK_IO', `could not read tokenizer manifest ${path}: ${(e as Error).message}`, { path });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new MmtokError('MMTOK_MANIFEST', `${path}: not valid JSON (${(e as Error).message})`, {
-      path,
-      key: 'manifest',
-    });
-  }
-  const manifest = validateAudioManifest(parsed, path);
-  const dir = dirname(resolve(path));
-  for (const { key, file } of audioManifestFiles(manifest)) {
-    const full = resolve(dir, file);
-    try {
-      if (!(await stat(full)).isFile()) throw new Error('not a file');
-    } catch {
-      throw new MmtokError('MMTOK_MANIFEST', `${path}: ${key}: file '${file}' not found (looked for ${full})`, {
-        path,
-        key,
-        file: full,
-      });
-    }
-  }
-  return { manifest, text, dir };
+  return readManifestFile(path, validateAudioManifest, audioManifestFiles);
 }
 
 /** Hop in samples: sampleRate / frameRate. */

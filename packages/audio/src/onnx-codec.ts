@@ -8,17 +8,9 @@
  * the output back to the input length. docs/audio.md, "ONNX codecs", describes the layout.
  */
 import { type AnyQuantizer, MmtokError } from '@mmtok/core';
+import { createOnnxSession, type OnnxRuntime } from '@mmtok/core/node';
 import type * as Ort from 'onnxruntime-node';
 import type { AudioCodec, Codes } from './codec.js';
-
-type OrtModule = typeof Ort;
-let ortModule: Promise<OrtModule> | undefined;
-
-/** onnxruntime-node is loaded on first use, so the built-in codec never loads the native addon. */
-function ort(): Promise<OrtModule> {
-  ortModule ??= import('onnxruntime-node');
-  return ortModule;
-}
 
 export interface OnnxCodecEncoderSpec {
   /** Path of the .onnx file (the loader resolves it against the manifest). */
@@ -134,38 +126,12 @@ class CodecModel {
     readonly file: string,
     readonly role: 'encoder' | 'decoder',
     private readonly session: Ort.InferenceSession,
-    private readonly module: OrtModule,
+    private readonly module: OnnxRuntime,
   ) {}
 
   static async load(file: string, role: 'encoder' | 'decoder', eps: readonly string[]): Promise<CodecModel> {
-    const mod = await ort();
-    const available = mod.listSupportedBackends().map((b) => b.name);
-    for (const ep of eps) {
-      if (!available.includes(ep)) {
-        throw new MmtokError(
-          'MMTOK_BACKEND',
-          `execution provider '${ep}' is not available in this onnxruntime-node build (available: ${available.join(', ')})`,
-          { executionProvider: ep, available },
-        );
-      }
-    }
-    try {
-      const session = await mod.InferenceSession.create(file, { executionProviders: [...eps] });
-      return new CodecModel(file, role, session, mod);
-    } catch (e) {
-      const msg = (e as Error).message;
-      if (eps.some((ep) => ep !== 'cpu') && !/protobuf|parse|load model/i.test(msg)) {
-        throw new MmtokError(
-          'MMTOK_BACKEND',
-          `${file}: could not start execution provider(s) [${eps.join(', ')}]: ${msg}`,
-          {
-            path: file,
-            executionProviders: [...eps],
-          },
-        );
-      }
-      throw new MmtokError('MMTOK_MODEL', `${file}: onnxruntime could not load the ${role}: ${msg}`, { path: file });
-    }
+    const { session, runtime } = await createOnnxSession(file, eps, role);
+    return new CodecModel(file, role, session, runtime);
   }
 
   /** "inputs: a float32 [batch, 1, samples]; outputs: b int64 [batch, levels, frames]" */

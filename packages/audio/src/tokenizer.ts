@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type AnyQuantizer, createQuantizer, MmtokError } from '@mmtok/core';
-import { loadQuantizer } from '@mmtok/core/node';
+import { canonicalJson, loadQuantizer, tokenizerIdentity } from '@mmtok/core/node';
 import type { AudioCodec, CodecLoadOptions, Codes } from './codec.js';
 import { builtinAudioManifestPath, listAudioTokenizers } from './default.js';
 import { checkAudio, convertAudio, remix } from './io.js';
@@ -15,30 +14,6 @@ export type LoadAudioTokenizerOptions = CodecLoadOptions;
 export interface EncodeAudioOptions {
   /** Keep the first n residual levels only (lower bitrate). Default: all. */
   levels?: number;
-}
-
-/** Stable JSON: sorted keys, so the hash does not depend on formatting or key order. */
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-async function identityOf(m: AudioTokenizerManifest, dir: string): Promise<TokenizerIdentity> {
-  const h = createHash('sha256');
-  h.update(canonicalJson(m));
-  for (const { role, file } of audioManifestFiles(m)) {
-    const bytes = await readFile(resolve(dir, file));
-    h.update(`\n${role}:${createHash('sha256').update(bytes).digest('hex')}`);
-  }
-  return { name: m.name, version: m.version, hash: h.digest('hex') };
 }
 
 function stripWeights(c: object): string {
@@ -158,7 +133,7 @@ export class AudioTokenizer {
 
   static async fromManifest(path: string, options: LoadAudioTokenizerOptions = {}): Promise<AudioTokenizer> {
     const { manifest: m, dir } = await readAudioManifest(path);
-    const identity = await identityOf(m, dir);
+    const identity = await tokenizerIdentity(m, dir, audioManifestFiles(m));
     const quantizer = await loadManifestQuantizer(m, dir, path, options.backend);
     const codec = await loadCodec(m, dir, path, quantizer, options);
     return new AudioTokenizer(m, identity, quantizer, resolve(path), codec);

@@ -65,4 +65,5 @@ export {
   type KmeansResult,
   kmeans,
 } from './training/kmeans.js';
+export { LinearTransform, type LinearTransformTensors } from './transforms/linear.js';
 export { fitPca, jacobiEigen, type Pca, type PcaOptions } from './transforms/pca.js';

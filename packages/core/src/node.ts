@@ -67,3 +67,8 @@ export async function readTokenFile(path: string): Promise<TokenFile> {
     throw e;
   }
 }
+export { type BuiltinTokenizerEntry, builtinRegistry } from './tokenizer/builtins.js';
+export { canonicalJson, tokenizerIdentity } from './tokenizer/identity.js';
+export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, ManifestChecker } from './tokenizer/manifest-checker.js';
+export { type ManifestFile, readManifestFile } from './tokenizer/manifest-file.js';
+export { createOnnxSession, type OnnxRuntime, onnxRuntime } from './tokenizer/onnx-session.js';

@@ -1,11 +1,15 @@
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { MmtokError, type QuantizerConfig, validateConfig } from '@mmtok/core';
+import type { QuantizerConfig } from '@mmtok/core';
+import {
+  type MANIFEST_FORMAT,
+  type MANIFEST_FORMAT_VERSION,
+  ManifestChecker,
+  type ManifestFile,
+  readManifestFile,
+} from '@mmtok/core/node';
 import type { PadMode } from './patches.js';
 import type { ResizePolicy } from './preprocess.js';
 
-export const MANIFEST_FORMAT = 'mmtok-tokenizer';
-export const MANIFEST_FORMAT_VERSION = 1;
+export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core/node';
 
 export interface PreprocessingSpec {
   resize: ResizePolicy;
@@ -79,44 +83,8 @@ export const LAYOUTS: readonly (readonly TokenAxis[])[] = [
   ['levels', 'h', 'w'],
 ];
 
-class Checker {
-  constructor(readonly file: string) {}
-
-  fail(where: string, message: string): never {
-    throw new MmtokError('MMTOK_MANIFEST', `${this.file}: ${where}: ${message}`, { path: this.file, key: where });
-  }
-
-  object(v: unknown, where: string, required: string[], optional: string[]): Record<string, unknown> {
-    if (!v || typeof v !== 'object' || Array.isArray(v)) this.fail(where, 'must be an object');
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      if (!required.includes(k) && !optional.includes(k)) {
-        this.fail(`${where}.${k}`, `unknown key (allowed: ${[...required, ...optional].join(', ')})`);
-      }
-    }
-    for (const k of required) if (o[k] === undefined) this.fail(`${where}.${k}`, 'is required');
-    return o;
-  }
-
-  string(v: unknown, where: string): string {
-    if (typeof v !== 'string' || v === '') this.fail(where, `must be a non-empty string, got ${JSON.stringify(v)}`);
-    return v;
-  }
-
-  int(v: unknown, where: string, min = 1, max = 1 << 16): number {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      this.fail(where, `must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-    }
-    return v;
-  }
-
-  oneOf<T extends string>(v: unknown, allowed: readonly T[], where: string): T {
-    if (!allowed.includes(v as T)) {
-      this.fail(where, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
-    }
-    return v as T;
-  }
-
+/** RGB triples (mean, std, fill) are image-only. */
+class Checker extends ManifestChecker {
   triple(v: unknown, where: string, positive: boolean): void {
     if (!Array.isArray(v) || v.length !== 3) this.fail(where, 'must be an array of 3 numbers (R, G, B)');
     v.forEach((x, i) => {
@@ -124,12 +92,6 @@ class Checker {
         this.fail(`${where}[${i}]`, `must be a finite${positive ? ' positive' : ''} number, got ${JSON.stringify(x)}`);
       }
     });
-  }
-
-  relativeFile(v: unknown, where: string): string {
-    const f = this.string(v, where);
-    if (isAbsolute(f)) this.fail(where, 'must be a path relative to the manifest');
-    return f;
   }
 }
 
@@ -153,25 +115,7 @@ export function validateManifest(value: unknown, file = 'manifest'): TokenizerMa
     ],
     ['$schema', 'description', 'metadata'],
   );
-  if (m.format !== MANIFEST_FORMAT)
-    c.fail('manifest.format', `must be '${MANIFEST_FORMAT}', got ${JSON.stringify(m.format)}`);
-  if (m.formatVersion !== MANIFEST_FORMAT_VERSION) {
-    c.fail(
-      'manifest.formatVersion',
-      `unsupported version ${JSON.stringify(m.formatVersion)} (this build reads ${MANIFEST_FORMAT_VERSION})`,
-    );
-  }
-  c.string(m.name, 'manifest.name');
-  c.string(m.version, 'manifest.version');
-  if (m.description !== undefined && typeof m.description !== 'string')
-    c.fail('manifest.description', 'must be a string');
-  if (m.$schema !== undefined && typeof m.$schema !== 'string') c.fail('manifest.$schema', 'must be a string');
-  if (
-    m.metadata !== undefined &&
-    (typeof m.metadata !== 'object' || m.metadata === null || Array.isArray(m.metadata))
-  ) {
-    c.fail('manifest.metadata', 'must be an object');
-  }
+  c.header(m);
   c.oneOf(m.modality, ['image'] as const, 'manifest.modality');
 
   const p = c.object(m.preprocessing, 'manifest.preprocessing', ['resize', 'mean', 'std', 'sizeMultiple'], ['pad']);
@@ -193,7 +137,7 @@ export function validateManifest(value: unknown, file = 'manifest'): TokenizerMa
   for (const k of allowed) {
     if (k === 'fill') {
       if (r.fill !== undefined) c.triple(r.fill, 'manifest.preprocessing.resize.fill', false);
-    } else c.int(r[k], `manifest.preprocessing.resize.${k}`);
+    } else c.int(r[k], `manifest.preprocessing.resize.${k}`, 1, 1 << 16);
   }
   c.triple(p.mean, 'manifest.preprocessing.mean', false);
   c.triple(p.std, 'manifest.preprocessing.std', true);
@@ -217,17 +161,7 @@ export function validateManifest(value: unknown, file = 'manifest'): TokenizerMa
     c.oneOf(e.output, ['latents', 'codes'] as const, 'manifest.encoder.output');
   }
 
-  const q = c.object(m.quantizer, 'manifest.quantizer', [], ['config', 'file']);
-  if (q.config === undefined && q.file === undefined) c.fail('manifest.quantizer', "needs 'config', 'file' or both");
-  if (q.file !== undefined) c.relativeFile(q.file, 'manifest.quantizer.file');
-  if (q.config !== undefined) {
-    try {
-      validateConfig(q.config, 'manifest.quantizer.config');
-    } catch (e) {
-      const err = e as MmtokError;
-      c.fail(String(err.details?.where ?? 'manifest.quantizer.config'), err.message.replace(/^\w+: [^:]+: /, ''));
-    }
-  }
+  c.quantizer(m.quantizer);
 
   const dec = m.decoder as Record<string, unknown> | undefined;
   const decKind = c.oneOf(dec?.kind, ['linear-patch-inverse', 'onnx'] as const, 'manifest.decoder.kind');
@@ -257,57 +191,17 @@ export function validateManifest(value: unknown, file = 'manifest'): TokenizerMa
   return value as TokenizerManifest;
 }
 
-/** The files a manifest names, by role, as paths relative to it. */
-export function manifestFiles(m: TokenizerManifest): { role: string; file: string }[] {
-  const out: { role: string; file: string }[] = [];
-  out.push({ role: 'encoder', file: m.encoder.kind === 'onnx' ? m.encoder.file : m.encoder.weights });
-  if (m.quantizer.file) out.push({ role: 'quantizer', file: m.quantizer.file });
-  if (m.decoder.kind === 'onnx') out.push({ role: 'decoder', file: m.decoder.file });
+/** The files a manifest names, by role and manifest key, as paths relative to it. */
+export function manifestFiles(m: TokenizerManifest): ManifestFile[] {
+  const out: ManifestFile[] = [];
+  if (m.encoder.kind === 'onnx') out.push({ role: 'encoder', key: 'manifest.encoder.file', file: m.encoder.file });
+  else out.push({ role: 'encoder', key: 'manifest.encoder.weights', file: m.encoder.weights });
+  if (m.quantizer.file) out.push({ role: 'quantizer', key: 'manifest.quantizer.file', file: m.quantizer.file });
+  if (m.decoder.kind === 'onnx') out.push({ role: 'decoder', key: 'manifest.decoder.file', file: m.decoder.file });
   return out;
 }
 
-const FILE_KEYS: Record<string, string> = {
-  encoder: 'manifest.encoder',
-  quantizer: 'manifest.quantizer.file',
-  decoder: 'manifest.decoder.file',
-};
-
 /** Reads, parses and validates a manifest file, and checks that the files it names exist. */
-export async function readManifest(path: string): Promise<{ manifest: TokenizerManifest; text: string; dir: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new MmtokError('MMTOK_IO', `could not read tokenizer manifest ${path}: ${(e as Error).message}`, { path });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new MmtokError('MMTOK_MANIFEST', `${path}: not valid JSON (${(e as Error).message})`, {
-      path,
-      key: 'manifest',
-    });
-  }
-  const manifest = validateManifest(parsed, path);
-  const dir = dirname(resolve(path));
-  for (const { role, file } of manifestFiles(manifest)) {
-    const full = resolve(dir, file);
-    const key =
-      role === 'encoder'
-        ? manifest.encoder.kind === 'onnx'
-          ? 'manifest.encoder.file'
-          : 'manifest.encoder.weights'
-        : FILE_KEYS[role];
-    try {
-      if (!(await stat(full)).isFile()) throw new Error('not a file');
-    } catch {
-      throw new MmtokError('MMTOK_MANIFEST', `${path}: ${key}: file '${file}' not found (looked for ${full})`, {
-        path,
-        key,
-        file: full,
-      });
-    }
-  }
-  return { manifest, text, dir };
+export function readManifest(path: string): Promise<{ manifest: TokenizerManifest; text: string; dir: string }> {
+  return readManifestFile(path, validateManifest, manifestFiles);
 }

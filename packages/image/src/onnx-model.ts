@@ -1,14 +1,6 @@
 import { MmtokError } from '@mmtok/core';
+import { createOnnxSession, type OnnxRuntime } from '@mmtok/core/node';
 import type * as Ort from 'onnxruntime-node';
-
-type OrtModule = typeof Ort;
-let ortModule: Promise<OrtModule> | undefined;
-
-/** onnxruntime-node is loaded on first use, so built-in tokenizers never load the native addon. */
-function ort(): Promise<OrtModule> {
-  ortModule ??= import('onnxruntime-node');
-  return ortModule;
-}
 
 export interface ModelTensor {
   type: 'float32' | 'int64' | 'int32';
@@ -21,35 +13,12 @@ export class OnnxModel {
   private constructor(
     readonly file: string,
     private readonly session: Ort.InferenceSession,
-    private readonly module: OrtModule,
+    private readonly module: OnnxRuntime,
   ) {}
 
   static async load(file: string, executionProviders: readonly string[] = ['cpu']): Promise<OnnxModel> {
-    const mod = await ort();
-    const available = mod.listSupportedBackends().map((b) => b.name);
-    for (const ep of executionProviders) {
-      if (!available.includes(ep)) {
-        throw new MmtokError(
-          'MMTOK_BACKEND',
-          `execution provider '${ep}' is not available in this onnxruntime-node build (available: ${available.join(', ')})`,
-          { executionProvider: ep, available },
-        );
-      }
-    }
-    try {
-      const session = await mod.InferenceSession.create(file, { executionProviders: [...executionProviders] });
-      return new OnnxModel(file, session, mod);
-    } catch (e) {
-      const msg = (e as Error).message;
-      const requested = executionProviders.join(', ');
-      if (executionProviders.some((ep) => ep !== 'cpu') && !/protobuf|parse|load model/i.test(msg)) {
-        throw new MmtokError('MMTOK_BACKEND', `${file}: could not start execution provider(s) [${requested}]: ${msg}`, {
-          path: file,
-          executionProviders: [...executionProviders],
-        });
-      }
-      throw new MmtokError('MMTOK_MODEL', `${file}: onnxruntime could not load the model: ${msg}`, { path: file });
-    }
+    const { session, runtime } = await createOnnxSession(file, executionProviders);
+    return new OnnxModel(file, session, runtime);
   }
 
   get inputNames(): readonly string[] {

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type AnyQuantizer, createQuantizer, MmtokError } from '@mmtok/core';
-import { loadQuantizer } from '@mmtok/core/node';
+import { canonicalJson, loadQuantizer, tokenizerIdentity } from '@mmtok/core/node';
 import { builtinManifestPath, listTokenizers } from './default.js';
 import { checkImage } from './io.js';
 import { LinearPatchTransform } from './linear-tokenizer.js';
@@ -35,30 +34,6 @@ interface Grid {
   gridW: number;
 }
 
-/** Stable JSON: object keys sorted, so the hash does not depend on formatting or key order. */
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-async function identityOf(m: TokenizerManifest, dir: string): Promise<TokenizerIdentity> {
-  const h = createHash('sha256');
-  h.update(canonicalJson(m));
-  for (const { role, file } of manifestFiles(m)) {
-    const bytes = await readFile(resolve(dir, file));
-    h.update(`\n${role}:${createHash('sha256').update(bytes).digest('hex')}`);
-  }
-  return { name: m.name, version: m.version, hash: h.digest('hex') };
-}
-
 function mismatch(message: string, details?: Record<string, unknown>): never {
   throw new MmtokError('MMTOK_MISMATCH', message, details);
 }
@@ -89,7 +64,7 @@ export class ImageTokenizer {
   static async fromManifest(path: string, options: LoadTokenizerOptions = {}): Promise<ImageTokenizer> {
     const { manifest: m, dir } = await readManifest(path);
     const eps = options.executionProviders ?? ['cpu'];
-    const identity = await identityOf(m, dir);
+    const identity = await tokenizerIdentity(m, dir, manifestFiles(m));
     const quantizer = await loadManifestQuantizer(m, dir, path, options.backend);
     let linear: LinearPatchTransform | undefined;
     let encoderModel: OnnxModel | undefined;

@@ -6,6 +6,7 @@ import {
   type FitProgress,
   fitPca,
   fitQuantizer,
+  LinearTransform,
   MmtokError,
   type QuantizerConfig,
   Random,
@@ -132,11 +133,7 @@ export async function trainImageTokenizer(
   report?.({ stage: 'pca', detail: `${total} patches of ${D} values → ${dim} components` });
   const pca = fitPca({ data: rows, shape: [total, D] }, D, { components: dim });
   const explained = pca.variances.reduce((a, b) => a + b, 0) / pca.totalVariance;
-  const sd = Array.from(pca.variances, (v) => Math.sqrt(Math.max(v, 1e-12)));
-  // FSQ (hard clamp) sees ±2σ as ±1; LFQ reconstructs a sign as ±E|z| = σ·√(2/π); RVQ works in PCA units.
-  const scale = Float32Array.from(sd, (s) =>
-    kind === 'fsq' ? 2 * s : kind === 'lfq' ? s * Math.sqrt(2 / Math.PI) : 1,
-  );
+  const scale = LinearTransform.scaleFor(pca, kind);
   const linear = new LinearPatchTransform(P, pca.mean, pca.components, scale);
   const coeffs = linear.forward(rows);
 

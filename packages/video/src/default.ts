@@ -1,15 +1,9 @@
-import { fileURLToPath } from 'node:url';
+import { type BuiltinTokenizerEntry, builtinRegistry } from '@mmtok/core/node';
 
-export interface BuiltinVideoTokenizer {
-  name: string;
-  description: string;
-  manifestPath: string;
-}
+export type BuiltinVideoTokenizer = BuiltinTokenizerEntry;
 
 // Resolved from this module so it works from src/ and dist/ alike (both one level below the package root).
-const ASSETS = new URL('../assets/', import.meta.url);
-
-const BUILTINS: readonly { name: string; description: string; dir: string }[] = [
+const registry = builtinRegistry(new URL('../assets/', import.meta.url), [
   {
     name: 'default',
     description:
@@ -21,16 +15,12 @@ const BUILTINS: readonly { name: string; description: string; dir: string }[] = 
     description: "@mmtok/image's default tokenizer applied to every frame (tokens stacked along t)",
     dir: 'per-frame',
   },
-];
+]);
 
 export function listVideoTokenizers(): BuiltinVideoTokenizer[] {
-  return BUILTINS.map((b) => ({
-    name: b.name,
-    description: b.description,
-    manifestPath: fileURLToPath(new URL(`${b.dir}/manifest.json`, ASSETS)),
-  }));
+  return registry.list();
 }
 
 export function builtinVideoManifestPath(name: string): string | undefined {
-  return listVideoTokenizers().find((t) => t.name === name)?.manifestPath;
+  return registry.manifestPath(name);
 }

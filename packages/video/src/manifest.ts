@@ -1,9 +1,13 @@
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { MmtokError, type QuantizerConfig, validateConfig } from '@mmtok/core';
+import { type QuantizerConfig, validateConfig } from '@mmtok/core';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  ManifestChecker,
+  type ManifestFile,
+  readManifestFile,
+} from '@mmtok/core/node';
 
-export const MANIFEST_FORMAT = 'mmtok-tokenizer';
-export const MANIFEST_FORMAT_VERSION = 1;
+export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core/node';
 
 export interface VideoPreprocessingSpec {
   /** Per-channel mean and std on the [0, 1] scale. */
@@ -69,63 +73,31 @@ export interface VideoTokenizerManifest {
   metadata?: Record<string, unknown>;
 }
 
-function failer(file: string) {
-  return (where: string, message: string): never => {
-    throw new MmtokError('MMTOK_MANIFEST', `${file}: ${where}: ${message}`, { path: file, key: where });
-  };
-}
-
-function keys(o: unknown, where: string, required: string[], optional: string[], fail: ReturnType<typeof failer>) {
-  if (!o || typeof o !== 'object' || Array.isArray(o)) fail(where, 'must be an object');
-  const r = o as Record<string, unknown>;
-  for (const k of Object.keys(r)) {
-    if (!required.includes(k) && !optional.includes(k)) {
-      fail(`${where}.${k}`, `unknown key (allowed: ${[...required, ...optional].join(', ')})`);
-    }
-  }
-  for (const k of required) if (r[k] === undefined) fail(`${where}.${k}`, 'is required');
-  return r;
-}
-
-function int(v: unknown, where: string, min: number, max: number, fail: ReturnType<typeof failer>): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    fail(where, `must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-  }
-  return v as number;
-}
-
-function relFile(v: unknown, where: string, fail: ReturnType<typeof failer>): string {
-  if (typeof v !== 'string' || v === '') fail(where, 'must be a non-empty string');
-  if (isAbsolute(v as string)) fail(where, 'must be a path relative to the manifest');
-  return v as string;
-}
-
 /** Validates a parsed video manifest strictly; errors are MMTOK_MANIFEST naming the file and the bad key. */
 export function validateVideoManifest(value: unknown, file = 'manifest'): VideoTokenizerManifest {
-  const fail = failer(file);
-  const m = keys(
+  const c = new ManifestChecker(file);
+  const m = c.object(
     value,
     'manifest',
     ['format', 'formatVersion', 'name', 'version', 'modality', 'preprocessing', 'encoder', 'decoder', 'tokens'],
     ['$schema', 'description', 'metadata', 'quantizer'],
-    fail,
   );
-  if (m.format !== MANIFEST_FORMAT) fail('manifest.format', `must be '${MANIFEST_FORMAT}'`);
+  if (m.format !== MANIFEST_FORMAT) c.fail('manifest.format', `must be '${MANIFEST_FORMAT}'`);
   if (m.formatVersion !== MANIFEST_FORMAT_VERSION) {
-    fail('manifest.formatVersion', `unsupported version ${JSON.stringify(m.formatVersion)} (this build reads 1)`);
+    c.fail('manifest.formatVersion', `unsupported version ${JSON.stringify(m.formatVersion)} (this build reads 1)`);
   }
   for (const k of ['name', 'version'] as const) {
-    if (typeof m[k] !== 'string' || m[k] === '') fail(`manifest.${k}`, 'must be a non-empty string');
+    if (typeof m[k] !== 'string' || m[k] === '') c.fail(`manifest.${k}`, 'must be a non-empty string');
   }
-  if (m.modality !== 'video') fail('manifest.modality', `must be 'video', got ${JSON.stringify(m.modality)}`);
+  if (m.modality !== 'video') c.fail('manifest.modality', `must be 'video', got ${JSON.stringify(m.modality)}`);
   if (
     m.metadata !== undefined &&
     (typeof m.metadata !== 'object' || m.metadata === null || Array.isArray(m.metadata))
   ) {
-    fail('manifest.metadata', 'must be an object');
+    c.fail('manifest.metadata', 'must be an object');
   }
 
-  const p = keys(m.preprocessing, 'manifest.preprocessing', ['mean', 'std'], ['fps', 'width', 'height'], fail);
+  const p = c.object(m.preprocessing, 'manifest.preprocessing', ['mean', 'std'], ['fps', 'width', 'height']);
   for (const k of ['mean', 'std'] as const) {
     const v = p[k];
     if (
@@ -133,42 +105,45 @@ export function validateVideoManifest(value: unknown, file = 'manifest'): VideoT
       v.length !== 3 ||
       v.some((x) => typeof x !== 'number' || !Number.isFinite(x) || (k === 'std' && x <= 0))
     ) {
-      fail(`manifest.preprocessing.${k}`, 'must be an array of 3 finite numbers (R, G, B)');
+      c.fail(`manifest.preprocessing.${k}`, 'must be an array of 3 finite numbers (R, G, B)');
     }
   }
   if (p.fps !== undefined && !(typeof p.fps === 'number' && p.fps > 0 && p.fps <= 1000)) {
-    fail('manifest.preprocessing.fps', 'must be a positive number');
+    c.fail('manifest.preprocessing.fps', 'must be a positive number');
   }
   for (const k of ['width', 'height'] as const)
-    if (p[k] !== undefined) int(p[k], `manifest.preprocessing.${k}`, 1, 16384, fail);
+    if (p[k] !== undefined) c.int(p[k], `manifest.preprocessing.${k}`, 1, 16384);
 
   const enc = m.encoder as Record<string, unknown> | undefined;
   const kind = enc?.kind;
   if (kind === 'linear-tubelet') {
-    const e = keys(enc, 'manifest.encoder', ['kind', 'temporalPatch', 'patchSize', 'weights', 'firstFrame'], [], fail);
-    int(e.temporalPatch, 'manifest.encoder.temporalPatch', 1, 64, fail);
-    int(e.patchSize, 'manifest.encoder.patchSize', 1, 64, fail);
-    relFile(e.weights, 'manifest.encoder.weights', fail);
-    if (e.firstFrame !== 'repeat') fail('manifest.encoder.firstFrame', "must be 'repeat'");
-    if (m.quantizer === undefined) fail('manifest.quantizer', "is required for a 'linear-tubelet' encoder");
+    const e = c.object(enc, 'manifest.encoder', ['kind', 'temporalPatch', 'patchSize', 'weights', 'firstFrame'], []);
+    c.int(e.temporalPatch, 'manifest.encoder.temporalPatch', 1, 64);
+    c.int(e.patchSize, 'manifest.encoder.patchSize', 1, 64);
+    c.relativeFile(e.weights, 'manifest.encoder.weights');
+    if (e.firstFrame !== 'repeat') c.fail('manifest.encoder.firstFrame', "must be 'repeat'");
+    if (m.quantizer === undefined) c.fail('manifest.quantizer', "is required for a 'linear-tubelet' encoder");
   } else if (kind === 'per-frame') {
-    const e = keys(enc, 'manifest.encoder', ['kind', 'image'], [], fail);
-    if (typeof e.image !== 'string' || e.image === '') fail('manifest.encoder.image', 'must name an image tokenizer');
+    const e = c.object(enc, 'manifest.encoder', ['kind', 'image'], []);
+    if (typeof e.image !== 'string' || e.image === '') c.fail('manifest.encoder.image', 'must name an image tokenizer');
   } else if (kind === 'onnx') {
-    relFile(enc!.file, 'manifest.encoder.file', fail);
+    c.relativeFile(enc!.file, 'manifest.encoder.file');
   } else {
-    fail('manifest.encoder.kind', `must be one of 'linear-tubelet', 'per-frame', 'onnx', got ${JSON.stringify(kind)}`);
+    c.fail(
+      'manifest.encoder.kind',
+      `must be one of 'linear-tubelet', 'per-frame', 'onnx', got ${JSON.stringify(kind)}`,
+    );
   }
 
   if (m.quantizer !== undefined) {
-    const q = keys(m.quantizer, 'manifest.quantizer', [], ['config', 'file'], fail);
-    if (q.config === undefined && q.file === undefined) fail('manifest.quantizer', "needs 'config', 'file' or both");
-    if (q.file !== undefined) relFile(q.file, 'manifest.quantizer.file', fail);
+    const q = c.object(m.quantizer, 'manifest.quantizer', [], ['config', 'file']);
+    if (q.config === undefined && q.file === undefined) c.fail('manifest.quantizer', "needs 'config', 'file' or both");
+    if (q.file !== undefined) c.relativeFile(q.file, 'manifest.quantizer.file');
     if (q.config !== undefined) {
       try {
         validateConfig(q.config, 'manifest.quantizer.config');
       } catch (e) {
-        fail('manifest.quantizer.config', (e as Error).message.replace(/^\w+: /, ''));
+        c.fail('manifest.quantizer.config', (e as Error).message.replace(/^\w+: /, ''));
       }
     }
   }
@@ -177,27 +152,27 @@ export function validateVideoManifest(value: unknown, file = 'manifest'): VideoT
   const want =
     kind === 'linear-tubelet' ? ['linear-tubelet-inverse', 'onnx'] : kind === 'per-frame' ? ['per-frame'] : ['onnx'];
   if (!want.includes(dec?.kind as string)) {
-    fail(
+    c.fail(
       'manifest.decoder.kind',
       `must be one of ${want.map((w) => `'${w}'`).join(', ')} for a '${kind}' encoder, got ${JSON.stringify(dec?.kind)}`,
     );
   }
-  if (dec!.kind === 'onnx') relFile(dec!.file, 'manifest.decoder.file', fail);
-  else keys(dec, 'manifest.decoder', ['kind'], [], fail);
+  if (dec!.kind === 'onnx') c.relativeFile(dec!.file, 'manifest.decoder.file');
+  else c.object(dec, 'manifest.decoder', ['kind'], []);
 
-  const t = keys(m.tokens, 'manifest.tokens', ['layout', 'causal'], [], fail);
+  const t = c.object(m.tokens, 'manifest.tokens', ['layout', 'causal'], []);
   if (JSON.stringify(t.layout) !== JSON.stringify(['t', 'h', 'w', 'levels'])) {
-    fail('manifest.tokens.layout', `must be ["t","h","w","levels"], got ${JSON.stringify(t.layout)}`);
+    c.fail('manifest.tokens.layout', `must be ["t","h","w","levels"], got ${JSON.stringify(t.layout)}`);
   }
-  if (typeof t.causal !== 'boolean') fail('manifest.tokens.causal', 'must be true or false');
+  if (typeof t.causal !== 'boolean') c.fail('manifest.tokens.causal', 'must be true or false');
   if (kind === 'per-frame' && t.causal)
-    fail('manifest.tokens.causal', "must be false for 'per-frame' (every frame is its own step)");
+    c.fail('manifest.tokens.causal', "must be false for 'per-frame' (every frame is its own step)");
   return value as VideoTokenizerManifest;
 }
 
 /** The files a manifest names, by role, relative to it (the per-frame image tokenizer is hashed separately). */
-export function videoManifestFiles(m: VideoTokenizerManifest): { role: string; key: string; file: string }[] {
-  const out: { role: string; key: string; file: string }[] = [];
+export function videoManifestFiles(m: VideoTokenizerManifest): ManifestFile[] {
+  const out: ManifestFile[] = [];
   if (m.encoder.kind === 'linear-tubelet')
     out.push({ role: 'encoder', key: 'manifest.encoder.weights', file: m.encoder.weights });
   if (m.encoder.kind === 'onnx') out.push({ role: 'encoder', key: 'manifest.encoder.file', file: m.encoder.file });
@@ -209,37 +184,8 @@ export function videoManifestFiles(m: VideoTokenizerManifest): { role: string; k
 }
 
 /** Reads, parses and validates a video manifest and checks that the files it names exist. */
-export async function readVideoManifest(
+export function readVideoManifest(
   path: string,
 ): Promise<{ manifest: VideoTokenizerManifest; text: string; dir: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new MmtokError('MMTOK_IO', `could not read tokenizer manifest ${path}: ${(e as Error).message}`, { path });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new MmtokError('MMTOK_MANIFEST', `${path}: not valid JSON (${(e as Error).message})`, {
-      path,
-      key: 'manifest',
-    });
-  }
-  const manifest = validateVideoManifest(parsed, path);
-  const dir = dirname(resolve(path));
-  for (const { key, file } of videoManifestFiles(manifest)) {
-    const full = resolve(dir, file);
-    try {
-      if (!(await stat(full)).isFile()) throw new Error('not a file');
-    } catch {
-      throw new MmtokError('MMTOK_MANIFEST', `${path}: ${key}: file '${file}' not found (looked for ${full})`, {
-        path,
-        key,
-        file: full,
-      });
-    }
-  }
-  return { manifest, text, dir };
+  return readManifestFile(path, validateVideoManifest, videoManifestFiles);
 }

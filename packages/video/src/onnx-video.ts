@@ -13,21 +13,12 @@
  */
 import { resolve } from 'node:path';
 import { type AnyQuantizer, createQuantizer, MmtokError } from '@mmtok/core';
-import { loadQuantizer } from '@mmtok/core/node';
+import { createOnnxSession, loadQuantizer, type OnnxRuntime } from '@mmtok/core/node';
 import { denormalize, type Normalization, normalize } from '@mmtok/image';
 import type * as Ort from 'onnxruntime-node';
 import type { GridCodes, VideoGroupCodec } from './codec.js';
 import type { VideoTokenizerManifest } from './manifest.js';
 import type { VideoSource } from './types.js';
-
-type OrtModule = typeof Ort;
-let ortModule: Promise<OrtModule> | undefined;
-
-/** onnxruntime-node is loaded on first use, so built-in tokenizers never load the native addon. */
-function ort(): Promise<OrtModule> {
-  ortModule ??= import('onnxruntime-node');
-  return ortModule;
-}
 
 export interface OnnxVideoEncoderOptions {
   /** Path of the .onnx file (the manifest loader resolves it against the manifest). */
@@ -116,41 +107,12 @@ class VideoModel {
     readonly file: string,
     readonly role: 'encoder' | 'decoder',
     private readonly session: Ort.InferenceSession,
-    private readonly module: OrtModule,
+    private readonly module: OnnxRuntime,
   ) {}
 
   static async load(file: string, role: 'encoder' | 'decoder', eps: readonly string[]): Promise<VideoModel> {
-    const mod = await ort();
-    const available = mod.listSupportedBackends().map((b) => b.name);
-    const missing = eps.filter((ep) => !available.includes(ep));
-    if (missing.length > 0) {
-      throw new MmtokError(
-        'MMTOK_BACKEND',
-        `execution provider(s) ${missing.map((e) => `'${e}'`).join(', ')} not available in this onnxruntime-node build (available: ${available.join(', ')})`,
-        { executionProviders: [...eps], available },
-      );
-    }
-    try {
-      const session = await mod.InferenceSession.create(file, { executionProviders: [...eps] });
-      return new VideoModel(file, role, session, mod);
-    } catch (e) {
-      const msg = (e as Error).message;
-      // A model that parses but whose provider fails to start is a backend problem, not a model one.
-      if (eps.some((ep) => ep !== 'cpu') && !/protobuf|parse|load model/i.test(msg)) {
-        throw new MmtokError(
-          'MMTOK_BACKEND',
-          `${file}: could not start execution provider(s) [${eps.join(', ')}]: ${msg}`,
-          {
-            path: file,
-            executionProviders: [...eps],
-          },
-        );
-      }
-      throw new MmtokError('MMTOK_MODEL', `${file}: onnxruntime could not load the ${role}: ${msg}`, {
-        path: file,
-        role,
-      });
-    }
+    const { session, runtime } = await createOnnxSession(file, eps, role, { role });
+    return new VideoModel(file, role, session, runtime);
   }
 
   /** "inputs: video float32 [?, 3, frames, height, width]; outputs: latents float32 [...]" */

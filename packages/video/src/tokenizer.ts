@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type AnyQuantizer, createQuantizer, MmtokError } from '@mmtok/core';
-import { loadQuantizer } from '@mmtok/core/node';
+import { loadQuantizer, tokenizerIdentity } from '@mmtok/core/node';
 import { loadTokenizer } from '@mmtok/image';
 import type { GridCodes, VideoGroupCodec } from './codec.js';
 import { builtinVideoManifestPath, listVideoTokenizers } from './default.js';
@@ -33,19 +32,6 @@ export interface EncodeVideoOptions {
   duration?: number;
 }
 
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /**
  * A video tokenizer described by a manifest: frames → causal token steps → [t, h, w, levels]
  * tokens, and back. Everything streams one step (≤ T frames) at a time.
@@ -71,14 +57,7 @@ export class VideoTokenizer {
   static async fromManifest(path: string, options: LoadVideoTokenizerOptions = {}): Promise<VideoTokenizer> {
     const { manifest: m, dir } = await readVideoManifest(path);
     const codec = await loadCodec(m, dir, path, options);
-    const h = createHash('sha256');
-    h.update(canonicalJson(m));
-    for (const { role, file } of videoManifestFiles(m)) {
-      const bytes = await readFile(resolve(dir, file));
-      h.update(`\n${role}:${createHash('sha256').update(bytes).digest('hex')}`);
-    }
-    for (const part of codec.identityParts ?? []) h.update(`\n${part}`);
-    const identity = { name: m.name, version: m.version, hash: h.digest('hex') };
+    const identity = await tokenizerIdentity(m, dir, videoManifestFiles(m), codec.identityParts);
     return new VideoTokenizer(m, identity, resolve(path), codec);
   }
 

@@ -6,6 +6,7 @@ import {
   type FitProgress,
   fitPca,
   fitQuantizer,
+  LinearTransform,
   MmtokError,
   type QuantizerConfig,
   Random,
@@ -190,10 +191,7 @@ export async function trainVideoTokenizer(
   report?.({ stage: 'pca', detail: `${total} tubelets of ${D} values → ${dim} components` });
   const pca = fitPca({ data: rows, shape: [total, D] }, D, { components: dim });
   const explained = pca.variances.reduce((a, b) => a + b, 0) / pca.totalVariance;
-  const sd = Array.from(pca.variances, (v) => Math.sqrt(Math.max(v, 1e-12)));
-  const scale = Float32Array.from(sd, (s) =>
-    qkind === 'fsq' ? 2 * s : qkind === 'lfq' ? s * Math.sqrt(2 / Math.PI) : 1,
-  );
+  const scale = LinearTransform.scaleFor(pca, qkind);
   const linear = new LinearTubeletTransform(T, P, pca.mean, pca.components, scale);
   const coeffs = linear.forward(rows);
 
