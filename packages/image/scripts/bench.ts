@@ -24,7 +24,8 @@ import {
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.ROUNDS ?? 8);
-const backend = process.env.BACKEND ?? 'js';
+// BACKEND=js|ort|webgpu names one; by default the registry picks, as users get it.
+const backend = process.env.BACKEND || undefined;
 
 // 512×512 photos: astronaut as is, and 512×512 centre crops of other samples, re-encoded as JPEG/PNG files in memory.
 const sharp = (await import('sharp')).default;
@@ -135,7 +136,7 @@ rows.push({
   imagesPerSecond: (1000 * photos.length) / e2eDec,
 });
 console.log(
-  `default tokenizer, 512×512, ${n} images timed, quantizer backend '${backend}', ${q.numQuantizers}×${q.codebookSize} RVQ`,
+  `default tokenizer, 512×512, ${n} images timed, quantizer backend '${backend ?? 'automatic'}', ${q.numQuantizers}×${q.codebookSize} RVQ`,
 );
 console.log(`${'stage'.padEnd(16)}${'ms/image'.padStart(10)}${'images/s'.padStart(10)}`);
 for (const r of rows)
