@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeTokenFile } from '@mmtok/core';
 import { readImage } from '@mmtok/image';
@@ -291,5 +291,14 @@ describe('train and diagnose', () => {
     expect(report.metrics.items).toHaveLength(2);
     expect(report.codebook.perLevel.length).toBeGreaterThan(0);
     expect(await readFile(join(dir, 'report/report.html'), 'utf8')).toMatch(/<html/i);
+    // Each item lists its original and the reconstruction written beside the report.
+    for (const item of report.metrics.items) {
+      const [original, reconstruction] = item.media;
+      expect(original.label).toBe('original');
+      expect(resolve(dir, 'report', original.src)).toBe(resolve(dir, item.id));
+      const rec = await readImage(join(dir, 'report', reconstruction.src));
+      const src = await readImage(resolve(dir, item.id));
+      expect([rec.width, rec.height]).toEqual([src.width, src.height]);
+    }
   });
 });

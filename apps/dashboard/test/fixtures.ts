@@ -1,7 +1,9 @@
 /**
  * Real inputs for the end-to-end test, made with the CLI's programmatic API: two small images,
- * a report of the default tokenizer, a tokenizer trained on them (FSQ) and its report, token files
- * and reconstructions (recorded in the reports' per-item `media` clips), and two bad reports.
+ * a report of the default tokenizer (with the media `mmtok diagnose` records: the original's path
+ * and its reconstruction written beside the report), a tokenizer trained on them (FSQ) and its
+ * report (media rewritten: original embedded, one reconstruction missing), token files, and two
+ * bad reports.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -26,8 +28,8 @@ export interface Fixtures {
 }
 
 /**
- * Adds media clips to every item, as `mmtok diagnose` does for audio: the original embedded as a
- * data: URI when `embed`, else both as paths relative to the report (served by mmtok dashboard).
+ * Replaces every item's media: the original embedded as a data: URI when `embed` (as `mmtok
+ * diagnose` does for audio), else as a path relative to the report; the reconstruction as a path.
  */
 async function addMedia(
   reportPath: string,
@@ -77,15 +79,14 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   if (!a.report || !b.report) throw new Error('diagnose wrote no report');
 
   const enc = await encodeFiles({ inputs: [imgs], output: join(dir, 'tokens/') });
-  await decodeFiles({ inputs: [join(dir, 'tokens')], output: join(dir, 'rec-default/') });
   await encodeFiles({ inputs: [imgs], output: join(dir, 'tokens-trained/'), tokenizer: manifest });
   await decodeFiles({ inputs: [join(dir, 'tokens-trained')], output: join(dir, 'rec-trained/'), tokenizer: manifest });
 
   const reportA = a.reportPath!;
   const reportB = b.reportPath!;
   const missingItem = b.report.metrics!.items[0].id;
-  const withMediaA = await addMedia(reportA, join(dir, 'rec-default'), imgs, { embed: true });
-  const withMediaB = await addMedia(reportB, join(dir, 'rec-trained'), imgs, { missing: missingItem });
+  const withMediaA = JSON.parse(await readFile(reportA, 'utf8')) as DiagnosticsReport;
+  const withMediaB = await addMedia(reportB, join(dir, 'rec-trained'), imgs, { embed: true, missing: missingItem });
 
   const malformed = join(dir, 'bad/malformed.json');
   await mkdir(dirname(malformed), { recursive: true });

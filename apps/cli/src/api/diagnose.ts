@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, extname, join, relative, resolve } from 'node:path';
 import type { AnyQuantizer } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import {
@@ -12,7 +12,7 @@ import {
   serializeReport,
   ssim,
 } from '@mmtok/diagnostics';
-import { type RgbImage, readImage } from '@mmtok/image';
+import { type RgbImage, readImage, writeImage } from '@mmtok/image';
 import { type FileFailure, runEach } from '../batch.js';
 import { usageError } from '../errors.js';
 import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf, VIDEO_EXTENSIONS } from '../formats.js';
@@ -76,9 +76,25 @@ function structureOf(q: AnyQuantizer): CodeStructure | undefined {
   return undefined;
 }
 
+const IMAGE_MIME: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+  '.gif': 'image/gif',
+};
+
+function mimeOf(path: string): string {
+  return IMAGE_MIME[extname(path).toLowerCase()] ?? 'application/octet-stream';
+}
+
 /**
  * Encodes and decodes each image, measures PSNR/SSIM against the original and codebook usage over
- * all tokens, and writes report.json (the diagnostics schema) and report.html into `output`.
+ * all tokens, and writes report.json (the diagnostics schema), report.html and the reconstructions
+ * (media/*.png, listed as each item's media next to the original's path) into `output`.
  */
 export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<DiagnoseFilesResult> {
   const outDir = options.output ?? 'mmtok-report';
@@ -105,6 +121,8 @@ export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<Diag
       q && new CodebookAccumulator({ codebookSize: q.codebookSize, levels, ...(structure ? { structure } : {}) });
     let positions = 0;
     let pixels = 0;
+    let written = 0;
+    const media = new Map<string, { label: string; mime: string; src: string }[]>();
     const { results, failures } = await runEach(
       inputs,
       (i) => i.path,
@@ -112,6 +130,14 @@ export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<Diag
         const image = await readImage(input.path);
         const tokens = await tokenizer.encode(image);
         const back = await tokenizer.decode(tokens);
+        // The reconstruction goes beside the report, so viewers (mmtok dashboard) can show both.
+        const reconstruction = join('media', `${++written}-${basename(input.path, extname(input.path))}.png`);
+        await ensureParentDir(join(outDir, reconstruction));
+        await writeImage(back, join(outDir, reconstruction));
+        media.set(input.path, [
+          { label: 'original', mime: mimeOf(input.path), src: relative(resolve(outDir), resolve(input.path)) },
+          { label: 'reconstruction', mime: 'image/png', src: reconstruction },
+        ]);
         const rows = tokens.indices.length / levels;
         const scores = {
           psnr: finite(psnr(image.data, back.data)),
@@ -153,7 +179,11 @@ export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<Diag
           }
         : {}),
       ...(counts ? { codebook: counts.stats() } : {}),
-      items: results.map((r) => ({ id: r.input, values: { psnr: r.psnr, ssim: r.ssim } })),
+      items: results.map((r) => ({
+        id: r.input,
+        values: { psnr: r.psnr, ssim: r.ssim },
+        media: media.get(r.input) ?? [],
+      })),
       primaryMetric: 'psnr',
     });
     report.generator = `mmtok ${VERSION}`;
