@@ -53,3 +53,30 @@ export class ProgressBar {
     this.drawn = false;
   }
 }
+
+/**
+ * A trainer's onProgress as CLI progress events: 'read' counts inputs out of `inputs`; with
+ * `fitDepth`, k-means progress becomes 'fit' over the residual levels; other stages are one step.
+ */
+export function trainerProgress(
+  report: ProgressCallback | undefined,
+  inputs: number,
+  fitDepth?: number,
+): ((info: { stage: string; detail?: string | { level: number; iteration: number } }) => void) | undefined {
+  let read = 0;
+  return (
+    report &&
+    ((info) => {
+      if (info.stage === 'read')
+        report({ phase: 'read', done: ++read, total: inputs, item: String(info.detail ?? '') });
+      else if (fitDepth !== undefined && info.stage === 'quantizer' && info.detail && typeof info.detail === 'object') {
+        report({
+          phase: 'fit',
+          done: info.detail.level,
+          total: fitDepth,
+          item: `level ${info.detail.level + 1}, iteration ${info.detail.iteration}`,
+        });
+      } else report({ phase: info.stage, done: 0, total: 1 });
+    })
+  );
+}

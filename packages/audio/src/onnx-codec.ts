@@ -8,7 +8,7 @@
  * the output back to the input length. docs/audio.md, "ONNX codecs", describes the layout.
  */
 import { type AnyQuantizer, MmtokError } from '@mmtok/core';
-import { createOnnxSession, type OnnxRuntime } from '@mmtok/core/node';
+import { createOnnxSession, type OnnxFeed as Feed, OnnxRoleModel, type OnnxTensorExpectation } from '@mmtok/core/node';
 import type * as Ort from 'onnxruntime-node';
 import type { AudioCodec, Codes } from './codec.js';
 
@@ -99,21 +99,10 @@ export interface CodecAudio {
   length: number;
 }
 
-interface Feed {
-  type: 'float32' | 'int64';
-  data: Float32Array | BigInt64Array;
-  dims: number[];
-}
-
 interface Block {
   indices: Int32Array;
   levels: number;
   frames: number;
-}
-
-function describeValue(m: Ort.InferenceSession.ValueMetadata): string {
-  if (!m.isTensor) return `${m.name} (not a tensor)`;
-  return `${m.name} ${m.type} [${m.shape.map((d) => (d === '' ? '?' : String(d))).join(', ')}]`;
 }
 
 function asArray(v: string | string[]): string[] {
@@ -121,33 +110,10 @@ function asArray(v: string | string[]): string[] {
 }
 
 /** One ONNX session plus the metadata needed to check it against the manifest and to explain failures. */
-class CodecModel {
-  private constructor(
-    readonly file: string,
-    readonly role: 'encoder' | 'decoder',
-    private readonly session: Ort.InferenceSession,
-    private readonly module: OnnxRuntime,
-  ) {}
-
+class CodecModel extends OnnxRoleModel {
   static async load(file: string, role: 'encoder' | 'decoder', eps: readonly string[]): Promise<CodecModel> {
     const { session, runtime } = await createOnnxSession(file, eps, role);
     return new CodecModel(file, role, session, runtime);
-  }
-
-  /** "inputs: a float32 [batch, 1, samples]; outputs: b int64 [batch, levels, frames]" */
-  signature(): string {
-    const list = (m: readonly Ort.InferenceSession.ValueMetadata[]) => m.map(describeValue).join(', ') || 'none';
-    return `inputs: ${list(this.session.inputMetadata)}; outputs: ${list(this.session.outputMetadata)}`;
-  }
-
-  private fail(message: string, details: Record<string, unknown> = {}): never {
-    throw new MmtokError('MMTOK_MODEL', `${this.file} (${this.role}): ${message} (the model has ${this.signature()})`, {
-      path: this.file,
-      role: this.role,
-      inputs: this.session.inputMetadata.map(describeValue),
-      outputs: this.session.outputMetadata.map(describeValue),
-      ...details,
-    });
   }
 
   input(name: string): Ort.InferenceSession.TensorValueMetadata | undefined {
@@ -159,54 +125,23 @@ class CodecModel {
    * Checks named inputs/outputs against the manifest: they exist, have the expected kind of
    * dtype and rank, and no model input is left unfed.
    */
-  check(
-    inputs: { name: string; dtypes: readonly string[]; ranks: readonly number[]; channels?: number }[],
-    outputs: { name: string; dtypes: readonly string[]; ranks: readonly number[] }[],
-  ): void {
-    const all = [
-      ...inputs.map((s) => ({ ...s, what: 'input', meta: this.session.inputMetadata })),
-      ...outputs.map((s) => ({ ...s, what: 'output', meta: this.session.outputMetadata, channels: undefined })),
-    ];
-    for (const s of all) {
-      const m = s.meta.find((v) => v.name === s.name);
-      if (!m) this.fail(`the manifest names ${s.what} '${s.name}', which the model does not have`);
-      if (!m.isTensor) this.fail(`${s.what} '${s.name}' is not a tensor`);
-      if (!s.dtypes.includes(m.type)) {
-        this.fail(`${s.what} '${s.name}' is ${m.type}, expected ${s.dtypes.join(' or ')}`);
-      }
-      // An empty shape means onnxruntime does not know the rank: checked when it runs.
-      if (m.shape.length > 0 && !s.ranks.includes(m.shape.length)) {
-        this.fail(`${s.what} '${s.name}' has rank ${m.shape.length}, expected ${s.ranks.join(' or ')}`);
-      }
-      if (s.channels !== undefined && m.shape.length === 3 && typeof m.shape[1] === 'number') {
-        if (m.shape[1] !== s.channels) {
-          this.fail(`${s.what} '${s.name}' takes ${m.shape[1]} channel(s) but the manifest says ${s.channels}`);
+  check(inputs: (OnnxTensorExpectation & { channels?: number })[], outputs: OnnxTensorExpectation[]): void {
+    this.checkTensors(inputs, outputs, (what, s, m) => {
+      const channels = 'channels' in s ? s.channels : undefined;
+      if (channels !== undefined && m.shape.length === 3 && typeof m.shape[1] === 'number') {
+        if (m.shape[1] !== channels) {
+          this.fail(`${what} '${s.name}' takes ${m.shape[1]} channel(s) but the manifest says ${channels}`);
         }
       }
-    }
-    const fed = new Set(inputs.map((s) => s.name));
-    const unfed = this.session.inputNames.filter((n) => !fed.has(n));
-    if (unfed.length > 0) this.fail(`input(s) ${unfed.map((n) => `'${n}'`).join(', ')} are not named in the manifest`);
+    });
   }
 
   /** Runs the model; a failure names every fed input's name, dtype and dims. */
   async run(feeds: Record<string, Feed>, outputs: string[]): Promise<Ort.Tensor[]> {
-    let result: Ort.InferenceSession.ReturnType;
-    try {
-      const tensors: Record<string, Ort.Tensor> = {};
-      for (const [name, f] of Object.entries(feeds)) tensors[name] = new this.module.Tensor(f.type, f.data, f.dims);
-      result = await this.session.run(tensors, outputs);
-    } catch (e) {
-      const given = Object.entries(feeds).map(([n, f]) => `${n} ${f.type} [${f.dims.join(', ')}]`);
-      this.fail(`run failed with ${given.join(', ')}: ${(e as Error).message}`, {
-        fed: Object.entries(feeds).map(([name, f]) => ({ name, dtype: f.type, dims: f.dims })),
-      });
-    }
+    const result = await this.runFeeds(feeds, outputs, {
+      fed: Object.entries(feeds).map(([name, f]) => ({ name, dtype: f.type, dims: f.dims })),
+    });
     return outputs.map((n) => result[n]);
-  }
-
-  async dispose(): Promise<void> {
-    await this.session.release();
   }
 }
 

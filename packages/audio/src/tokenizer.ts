@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { type AnyQuantizer, createQuantizer, MmtokError } from '@mmtok/core';
-import { canonicalJson, loadQuantizer, tokenizerIdentity } from '@mmtok/core/node';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type AnyQuantizer, MmtokError } from '@mmtok/core';
+import { checkTokenIdentity, loadManifestQuantizer, locateManifest, tokenizerIdentity } from '@mmtok/core/node';
 import type { AudioCodec, CodecLoadOptions, Codes } from './codec.js';
 import { builtinAudioManifestPath, listAudioTokenizers } from './default.js';
 import { checkAudio, convertAudio, remix } from './io.js';
@@ -14,48 +14,6 @@ export type LoadAudioTokenizerOptions = CodecLoadOptions;
 export interface EncodeAudioOptions {
   /** Keep the first n residual levels only (lower bitrate). Default: all. */
   levels?: number;
-}
-
-function stripWeights(c: object): string {
-  return canonicalJson(
-    JSON.parse(JSON.stringify(c, (k, v) => (k === 'codebook' || k === 'codebooks' ? undefined : v))),
-  );
-}
-
-async function loadManifestQuantizer(
-  m: AudioTokenizerManifest,
-  dir: string,
-  path: string,
-  backend: string | undefined,
-): Promise<AnyQuantizer | undefined> {
-  if (!m.quantizer) return undefined;
-  const { config, file } = m.quantizer;
-  if (file) {
-    const q = await loadQuantizer(resolve(dir, file), { backend, expectType: config?.type });
-    if (config && stripWeights(q.config) !== stripWeights(config)) {
-      throw new MmtokError(
-        'MMTOK_MANIFEST',
-        `${path}: manifest.quantizer.config does not match the config stored in '${file}'`,
-        {
-          path,
-          key: 'manifest.quantizer.config',
-        },
-      );
-    }
-    return q;
-  }
-  if (!config) return undefined;
-  if ((config.type === 'vq' && !config.codebook) || (config.type === 'rvq' && !config.codebooks)) {
-    throw new MmtokError(
-      'MMTOK_MANIFEST',
-      `${path}: manifest.quantizer: a '${config.type}' quantizer needs its codebooks in 'file'`,
-      {
-        path,
-        key: 'manifest.quantizer.file',
-      },
-    );
-  }
-  return createQuantizer(config, { backend });
 }
 
 async function loadCodec(
@@ -103,10 +61,6 @@ async function loadCodec(
   });
 }
 
-function mismatch(message: string, details?: Record<string, unknown>): never {
-  throw new MmtokError('MMTOK_TOKENIZER_MISMATCH', message, details);
-}
-
 /**
  * An audio tokenizer described by a manifest: convert (rate, channels) → codec encoder →
  * [levels, frames] tokens, and back. Built-in (linear-frame) and ONNX codecs share this path.
@@ -134,7 +88,7 @@ export class AudioTokenizer {
   static async fromManifest(path: string, options: LoadAudioTokenizerOptions = {}): Promise<AudioTokenizer> {
     const { manifest: m, dir } = await readAudioManifest(path);
     const identity = await tokenizerIdentity(m, dir, audioManifestFiles(m));
-    const quantizer = await loadManifestQuantizer(m, dir, path, options.backend);
+    const quantizer = await loadManifestQuantizer(m.quantizer, dir, path, { backend: options.backend });
     const codec = await loadCodec(m, dir, path, quantizer, options);
     return new AudioTokenizer(m, identity, quantizer, resolve(path), codec);
   }
@@ -211,18 +165,7 @@ export class AudioTokenizer {
 
   /** Checks a token set against this tokenizer; returns its codes. */
   private codes(tokens: AudioTokenSet): Codes {
-    if (tokens?.modality !== 'audio') {
-      mismatch(`these tokens are not audio tokens (modality ${JSON.stringify(tokens?.modality)})`);
-    }
-    const t = tokens.tokenizer;
-    if (!t || t.hash !== this.identity.hash) {
-      mismatch(
-        `these tokens were made by tokenizer '${t?.name}' ${t?.version} (hash ${t?.hash?.slice(0, 12)}…), ` +
-          `not by '${this.identity.name}' ${this.identity.version} (hash ${this.identity.hash.slice(0, 12)}…); ` +
-          'decode them with the tokenizer that made them',
-        { expected: this.identity, got: t },
-      );
-    }
+    checkTokenIdentity(tokens, 'audio', this.identity);
     const s = tokens.shape;
     const scales = tokens.source?.scales as Codes['scales'];
     if (
@@ -365,19 +308,10 @@ export async function loadAudioTokenizer(
   nameOrManifestPath: string,
   options: LoadAudioTokenizerOptions = {},
 ): Promise<AudioTokenizer> {
-  const builtin = builtinAudioManifestPath(nameOrManifestPath);
-  if (builtin) return AudioTokenizer.fromManifest(builtin, options);
-  let path = nameOrManifestPath;
-  try {
-    if ((await stat(path)).isDirectory()) path = join(path, 'manifest.json');
-  } catch {
-    throw new MmtokError(
-      'MMTOK_TOKENIZER_NOT_FOUND',
-      `no built-in audio tokenizer or manifest file named '${nameOrManifestPath}' (built-ins: ${listAudioTokenizers()
-        .map((t) => t.name)
-        .join(', ')})`,
-      { name: nameOrManifestPath },
-    );
-  }
+  const path = await locateManifest(
+    nameOrManifestPath,
+    { manifestPath: builtinAudioManifestPath, list: listAudioTokenizers },
+    'audio tokenizer',
+  );
   return AudioTokenizer.fromManifest(path, options);
 }

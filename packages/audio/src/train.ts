@@ -1,16 +1,15 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
-  configWithoutWeights,
-  createQuantizer,
+  concatRows,
   type FitProgress,
-  fitPca,
-  fitQuantizer,
+  fitRowPca,
+  gatherRows,
   MmtokError,
-  type QuantizerConfig,
   Random,
+  sortedSample,
+  trainCoefficientQuantizer,
+  trainedQuantizerEntry,
 } from '@mmtok/core';
-import { saveQuantizer, writeFileAtomic } from '@mmtok/core/node';
+import { writeTrainedTokenizer } from '@mmtok/core/node';
 import { checkAudio, convertAudio, readAudio } from './io.js';
 import { cutFrames, frameCount, LinearFrameTransform, sqrtHannWindow } from './linear-frame.js';
 import { type AudioTokenizerManifest, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from './manifest.js';
@@ -116,35 +115,19 @@ export async function trainAudioTokenizer(
       for (let j = 0; j < D; j++) e += rows[f * D + j] ** 2;
       if (Math.sqrt(e / D) >= silence) loud.push(f);
     }
-    const pick =
-      loud.length <= perInput
-        ? loud
-        : Array.from(rng.sample(loud.length, perInput))
-            .sort((x, y) => x - y)
-            .map((i) => loud[i]);
-    const out = new Float32Array(pick.length * D);
-    pick.forEach((f, i) => {
-      out.set(rows.subarray(f * D, (f + 1) * D), i * D);
-    });
-    chunks.push(out);
+    const pick = loud.length <= perInput ? loud : sortedSample(rng, loud.length, perInput).map((i) => loud[i]);
+    chunks.push(gatherRows(rows, D, pick));
   }
-  const total = chunks.reduce((s, c) => s + c.length / D, 0);
+  const { rows, total } = concatRows(chunks, D);
   if (total < codebookSize) {
     throw new MmtokError(
       'MMTOK_EMPTY',
       `only ${total} non-silent frames to train on; need at least codebookSize = ${codebookSize} (give more audio or a smaller --codebook-size)`,
     );
   }
-  const rows = new Float32Array(total * D);
-  let at = 0;
-  for (const c of chunks) {
-    rows.set(c, at);
-    at += c.length;
-  }
 
   report?.({ stage: 'pca', detail: `${total} frames of ${D} values → ${dim} components` });
-  const pca = fitPca({ data: rows, shape: [total, D] }, D, { components: dim });
-  const explained = pca.variances.reduce((s, v) => s + v, 0) / pca.totalVariance;
+  const { pca, explained } = fitRowPca(rows, total, D, dim);
   // No mean: silence must map to zero coefficients, and overlap-add of a constant frame mean would leave a hum.
   const transform = new LinearFrameTransform(
     H,
@@ -156,23 +139,19 @@ export async function trainAudioTokenizer(
   const coeffs = transform.forward(rows);
 
   report?.({ stage: 'quantizer' });
-  const base: QuantizerConfig = { type: 'rvq', dim, codebookSize, numQuantizers: levels };
-  const config = await fitQuantizer(
-    base,
-    { data: coeffs, shape: [total, dim] },
-    {
-      seed,
-      iterations: options.iterations ?? 15,
-      backend: options.backend,
-      onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
-    },
-  );
-  const quantizer = await createQuantizer(config, { backend: options.backend });
+  const { config, quantizer } = await trainCoefficientQuantizer('rvq', coeffs, total, {
+    dim,
+    codebookSize,
+    numQuantizers: levels,
+    iterations: options.iterations ?? 15,
+    seed,
+    backend: options.backend,
+    onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
+  });
 
   report?.({ stage: 'write' });
   const frameRate = sampleRate / H;
   const bitrate = frameRate * levels * Math.log2(codebookSize);
-  await mkdir(options.outDir, { recursive: true });
   const manifest: AudioTokenizerManifest = {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_FORMAT_VERSION,
@@ -188,7 +167,7 @@ export async function trainAudioTokenizer(
       window: 'sqrt-hann',
       weights: 'encoder.safetensors',
     },
-    quantizer: { config: configWithoutWeights(config), file: 'quantizer.safetensors' },
+    quantizer: trainedQuantizerEntry(config, 'quantizer.safetensors'),
     decoder: { kind: 'linear-frame-inverse' },
     tokens: { layout: ['levels', 'frames'], frameRate },
     bitrate,
@@ -202,9 +181,10 @@ export async function trainAudioTokenizer(
       ...options.metadata,
     },
   };
-  await writeFileAtomic(join(options.outDir, 'encoder.safetensors'), transform.serialize());
-  await saveQuantizer(quantizer, join(options.outDir, 'quantizer.safetensors'));
-  const manifestPath = join(options.outDir, 'manifest.json');
-  await writeFileAtomic(manifestPath, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  const manifestPath = await writeTrainedTokenizer(options.outDir, {
+    encoder: transform.serialize(),
+    quantizer,
+    manifest,
+  });
   return { manifestPath, frames: total, explainedVariance: explained, frameRate, bitrate };
 }

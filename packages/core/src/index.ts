@@ -65,5 +65,16 @@ export {
   type KmeansResult,
   kmeans,
 } from './training/kmeans.js';
+export {
+  checkTrainableQuantizer,
+  concatRows,
+  fitRowPca,
+  gatherRows,
+  sortedSample,
+  type TrainableQuantizer,
+  type TrainQuantizerOptions,
+  trainCoefficientQuantizer,
+  trainedQuantizerEntry,
+} from './training/pca-quantizer.js';
 export { LinearTransform, type LinearTransformTensors } from './transforms/linear.js';
 export { fitPca, jacobiEigen, type Pca, type PcaOptions } from './transforms/pca.js';

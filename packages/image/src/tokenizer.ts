@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { type AnyQuantizer, createQuantizer, MmtokError } from '@mmtok/core';
-import { canonicalJson, loadQuantizer, tokenizerIdentity } from '@mmtok/core/node';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type AnyQuantizer, MmtokError } from '@mmtok/core';
+import { checkTokenIdentity, loadManifestQuantizer, locateManifest, tokenizerIdentity } from '@mmtok/core/node';
 import { builtinManifestPath, listTokenizers } from './default.js';
 import { checkImage } from './io.js';
 import { LinearPatchTransform } from './linear-tokenizer.js';
@@ -65,7 +65,7 @@ export class ImageTokenizer {
     const { manifest: m, dir } = await readManifest(path);
     const eps = options.executionProviders ?? ['cpu'];
     const identity = await tokenizerIdentity(m, dir, manifestFiles(m));
-    const quantizer = await loadManifestQuantizer(m, dir, path, options.backend);
+    const quantizer = await loadManifestQuantizer(m.quantizer, dir, path, { backend: options.backend });
     let linear: LinearPatchTransform | undefined;
     let encoderModel: OnnxModel | undefined;
     let decoderModel: OnnxModel | undefined;
@@ -200,22 +200,7 @@ export class ImageTokenizer {
 
   /** Checks a token set against this tokenizer and returns it as an [h, w, levels] grid. */
   private grid(tokens: TokenSet): Grid {
-    if (tokens?.modality !== 'image') {
-      throw new MmtokError(
-        'MMTOK_TOKENIZER_MISMATCH',
-        `these tokens are not image tokens (modality ${JSON.stringify(tokens?.modality)})`,
-      );
-    }
-    const t = tokens.tokenizer;
-    if (!t || t.hash !== this.identity.hash) {
-      throw new MmtokError(
-        'MMTOK_TOKENIZER_MISMATCH',
-        `these tokens were made by tokenizer '${t?.name}' ${t?.version} (hash ${t?.hash?.slice(0, 12)}…), ` +
-          `not by '${this.identity.name}' ${this.identity.version} (hash ${this.identity.hash.slice(0, 12)}…); ` +
-          'decode them with the tokenizer that made them',
-        { expected: this.identity, got: t },
-      );
-    }
+    checkTokenIdentity(tokens, 'image', this.identity);
     const L = this.levels;
     const s = tokens.shape;
     const levelsFirst = this.manifest.tokens.layout[0] === 'levels';
@@ -306,46 +291,6 @@ export class ImageTokenizer {
   }
 }
 
-async function loadManifestQuantizer(
-  m: TokenizerManifest,
-  dir: string,
-  path: string,
-  backend: string | undefined,
-): Promise<AnyQuantizer | undefined> {
-  const { config, file } = m.quantizer;
-  if (file) {
-    const q = await loadQuantizer(resolve(dir, file), { backend, expectType: config?.type });
-    if (config && JSON.stringify(stripWeights(q.config)) !== JSON.stringify(stripWeights(config))) {
-      throw new MmtokError(
-        'MMTOK_MANIFEST',
-        `${path}: manifest.quantizer.config does not match the config stored in '${file}'`,
-        {
-          path,
-          key: 'manifest.quantizer.config',
-        },
-      );
-    }
-    return q;
-  }
-  if (!config) return undefined;
-  if ((config.type === 'vq' && !config.codebook) || (config.type === 'rvq' && !config.codebooks)) {
-    throw new MmtokError(
-      'MMTOK_MANIFEST',
-      `${path}: manifest.quantizer: a '${config.type}' quantizer needs its codebooks in 'file'`,
-      {
-        path,
-        key: 'manifest.quantizer.file',
-      },
-    );
-  }
-  return createQuantizer(config, { backend });
-}
-
-function stripWeights(c: object): unknown {
-  const o = JSON.parse(JSON.stringify(c, (k, v) => (k === 'codebook' || k === 'codebooks' ? undefined : v)));
-  return JSON.parse(canonicalJson(o));
-}
-
 /**
  * Loads a tokenizer by built-in name ('default'), by manifest path, or by a directory holding
  * manifest.json. Unknown names fail with MMTOK_TOKENIZER_NOT_FOUND listing the built-ins.
@@ -354,19 +299,10 @@ export async function loadTokenizer(
   nameOrManifestPath: string,
   options: LoadTokenizerOptions = {},
 ): Promise<ImageTokenizer> {
-  const builtin = builtinManifestPath(nameOrManifestPath);
-  if (builtin) return ImageTokenizer.fromManifest(builtin, options);
-  let path = nameOrManifestPath;
-  try {
-    if ((await stat(path)).isDirectory()) path = join(path, 'manifest.json');
-  } catch {
-    throw new MmtokError(
-      'MMTOK_TOKENIZER_NOT_FOUND',
-      `no built-in tokenizer or manifest file named '${nameOrManifestPath}' (built-ins: ${listTokenizers()
-        .map((t) => t.name)
-        .join(', ')})`,
-      { name: nameOrManifestPath },
-    );
-  }
+  const path = await locateManifest(
+    nameOrManifestPath,
+    { manifestPath: builtinManifestPath, list: listTokenizers },
+    'tokenizer',
+  );
   return ImageTokenizer.fromManifest(path, options);
 }

@@ -1,17 +1,18 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
-  configWithoutWeights,
-  createQuantizer,
+  checkTrainableQuantizer,
+  concatRows,
   type FitProgress,
-  fitPca,
-  fitQuantizer,
+  fitRowPca,
+  gatherRows,
   LinearTransform,
   MmtokError,
-  type QuantizerConfig,
   Random,
+  sortedSample,
+  type TrainableQuantizer,
+  trainCoefficientQuantizer,
+  trainedQuantizerEntry,
 } from '@mmtok/core';
-import { saveQuantizer, writeFileAtomic } from '@mmtok/core/node';
+import { writeTrainedTokenizer } from '@mmtok/core/node';
 import { type AlphaPolicy, checkImage, readImage } from './io.js';
 import { LinearPatchTransform } from './linear-tokenizer.js';
 import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, type TokenizerManifest } from './manifest.js';
@@ -19,7 +20,7 @@ import { padToMultiple, patchify } from './patches.js';
 import { normalize } from './preprocess.js';
 import type { RgbImage } from './types.js';
 
-export type TrainableQuantizer = 'rvq' | 'fsq' | 'lfq';
+export type { TrainableQuantizer };
 
 export interface TrainImageTokenizerOptions {
   /** Directory for manifest.json, encoder.safetensors and quantizer.safetensors (created if missing). */
@@ -80,12 +81,7 @@ export async function trainImageTokenizer(
   if (!Array.isArray(images) || images.length === 0) throw new MmtokError('MMTOK_EMPTY', 'no training images given');
   const P = options.patchSize ?? 4;
   const kind = options.quantizer ?? 'rvq';
-  if (!['rvq', 'fsq', 'lfq'].includes(kind)) {
-    throw new MmtokError(
-      'MMTOK_CONFIG',
-      `option 'quantizer' must be 'rvq', 'fsq' or 'lfq', got ${JSON.stringify(kind)}`,
-    );
-  }
+  checkTrainableQuantizer(kind);
   const fsqLevels = options.fsqLevels ?? [8, 8, 8, 5, 5, 5];
   const dim = kind === 'fsq' ? fsqLevels.length : kind === 'lfq' ? (options.lfqBits ?? 12) : (options.dim ?? 16);
   const D = P * P * 3;
@@ -113,63 +109,29 @@ export async function trainImageTokenizer(
     const p = patchify(padToMultiple(normalize(image, norm), P, 'edge'), P);
     const n = p.gridH * p.gridW;
     if (n <= perImage) chunks.push(p.data);
-    else {
-      const pick = Array.from(rng.sample(n, perImage)).sort((a, b) => a - b);
-      const out = new Float32Array(pick.length * D);
-      pick.forEach((r, i) => {
-        out.set(p.data.subarray(r * D, (r + 1) * D), i * D);
-      });
-      chunks.push(out);
-    }
+    else chunks.push(gatherRows(p.data, D, sortedSample(rng, n, perImage)));
   }
-  const total = chunks.reduce((a, c) => a + c.length / D, 0);
-  const rows = new Float32Array(total * D);
-  let at = 0;
-  for (const c of chunks) {
-    rows.set(c, at);
-    at += c.length;
-  }
+  const { rows, total } = concatRows(chunks, D);
 
   report?.({ stage: 'pca', detail: `${total} patches of ${D} values → ${dim} components` });
-  const pca = fitPca({ data: rows, shape: [total, D] }, D, { components: dim });
-  const explained = pca.variances.reduce((a, b) => a + b, 0) / pca.totalVariance;
+  const { pca, explained } = fitRowPca(rows, total, D, dim);
   const scale = LinearTransform.scaleFor(pca, kind);
   const linear = new LinearPatchTransform(P, pca.mean, pca.components, scale);
   const coeffs = linear.forward(rows);
 
   report?.({ stage: 'quantizer' });
-  let config: QuantizerConfig;
-  if (kind === 'rvq') {
-    const base: QuantizerConfig = {
-      type: 'rvq',
-      dim,
-      codebookSize: options.codebookSize ?? 256,
-      numQuantizers: options.numQuantizers ?? 4,
-    };
-    config = await fitQuantizer(
-      base,
-      { data: coeffs, shape: [total, dim] },
-      {
-        seed,
-        iterations: options.iterations ?? 20,
-        backend: options.backend,
-        onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
-      },
-    );
-  } else if (kind === 'fsq') {
-    config = {
-      type: 'fsq',
-      levels: fsqLevels,
-      boundHardClamp: true,
-      preserveSymmetry: fsqLevels.includes(2) || undefined,
-    };
-  } else {
-    config = { type: 'lfq', dim };
-  }
-  const quantizer = await createQuantizer(config, { backend: options.backend });
+  const { config, quantizer } = await trainCoefficientQuantizer(kind, coeffs, total, {
+    dim,
+    codebookSize: options.codebookSize ?? 256,
+    numQuantizers: options.numQuantizers ?? 4,
+    iterations: options.iterations ?? 20,
+    fsqLevels,
+    seed,
+    backend: options.backend,
+    onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
+  });
 
   report?.({ stage: 'write' });
-  await mkdir(options.outDir, { recursive: true });
   const manifest: TokenizerManifest = {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_FORMAT_VERSION,
@@ -179,10 +141,7 @@ export async function trainImageTokenizer(
     modality: 'image',
     preprocessing: { resize: { mode: 'none' }, mean: [...norm.mean], std: [...norm.std], sizeMultiple: P, pad: 'edge' },
     encoder: { kind: 'linear-patch', patchSize: P, weights: 'encoder.safetensors' },
-    quantizer:
-      kind === 'rvq'
-        ? { config: configWithoutWeights(config), file: 'quantizer.safetensors' }
-        : { config: JSON.parse(JSON.stringify(config)) },
+    quantizer: trainedQuantizerEntry(config, 'quantizer.safetensors'),
     decoder: { kind: 'linear-patch-inverse' },
     tokens: { layout: ['h', 'w', 'levels'] },
     metadata: {
@@ -194,9 +153,10 @@ export async function trainImageTokenizer(
       ...options.metadata,
     },
   };
-  await writeFileAtomic(join(options.outDir, 'encoder.safetensors'), linear.serialize());
-  if (kind === 'rvq') await saveQuantizer(quantizer, join(options.outDir, 'quantizer.safetensors'));
-  const manifestPath = join(options.outDir, 'manifest.json');
-  await writeFileAtomic(manifestPath, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  const manifestPath = await writeTrainedTokenizer(options.outDir, {
+    encoder: linear.serialize(),
+    quantizer: kind === 'rvq' ? quantizer : undefined,
+    manifest,
+  });
   return { manifestPath, patches: total, explainedVariance: explained };
 }

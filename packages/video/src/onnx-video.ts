@@ -13,7 +13,13 @@
  */
 import { resolve } from 'node:path';
 import { type AnyQuantizer, createQuantizer, MmtokError } from '@mmtok/core';
-import { createOnnxSession, loadQuantizer, type OnnxRuntime } from '@mmtok/core/node';
+import {
+  createOnnxSession,
+  type OnnxFeed as Feed,
+  loadQuantizer,
+  OnnxRoleModel,
+  type OnnxTensorExpectation,
+} from '@mmtok/core/node';
 import { denormalize, type Normalization, normalize } from '@mmtok/image';
 import type * as Ort from 'onnxruntime-node';
 import type { GridCodes, VideoGroupCodec } from './codec.js';
@@ -82,53 +88,16 @@ export interface VideoGeometry {
 
 export interface EncodedVideo extends VideoTokenGrid, VideoGeometry {}
 
-interface Feed {
-  type: 'float32' | 'int64';
-  data: Float32Array | BigInt64Array;
-  dims: number[];
-}
-
-function describeValue(m: Ort.InferenceSession.ValueMetadata): string {
-  if (!m.isTensor) return `${m.name} (not a tensor)`;
-  return `${m.name} ${m.type} [${m.shape.map((d) => (d === '' ? '?' : String(d))).join(', ')}]`;
-}
-
-interface TensorExpectation {
-  name: string;
-  dtypes: readonly string[];
-  ranks: readonly number[];
+interface TensorExpectation extends OnnxTensorExpectation {
   /** Expected size of dim 1 when the model fixes it (channels of a frame tensor). */
   dim1?: number;
 }
 
 /** One ONNX session that can say what it expects whenever something does not fit. */
-class VideoModel {
-  private constructor(
-    readonly file: string,
-    readonly role: 'encoder' | 'decoder',
-    private readonly session: Ort.InferenceSession,
-    private readonly module: OnnxRuntime,
-  ) {}
-
+class VideoModel extends OnnxRoleModel {
   static async load(file: string, role: 'encoder' | 'decoder', eps: readonly string[]): Promise<VideoModel> {
     const { session, runtime } = await createOnnxSession(file, eps, role, { role });
     return new VideoModel(file, role, session, runtime);
-  }
-
-  /** "inputs: video float32 [?, 3, frames, height, width]; outputs: latents float32 [...]" */
-  signature(): string {
-    const list = (m: readonly Ort.InferenceSession.ValueMetadata[]) => m.map(describeValue).join(', ') || 'none';
-    return `inputs: ${list(this.session.inputMetadata)}; outputs: ${list(this.session.outputMetadata)}`;
-  }
-
-  fail(message: string, details: Record<string, unknown> = {}): never {
-    throw new MmtokError('MMTOK_MODEL', `${this.file} (${this.role}): ${message} (the model has ${this.signature()})`, {
-      path: this.file,
-      role: this.role,
-      inputs: this.session.inputMetadata.map(describeValue),
-      outputs: this.session.outputMetadata.map(describeValue),
-      ...details,
-    });
   }
 
   /** Rank of an input as the model declares it (undefined when onnxruntime does not know). */
@@ -144,48 +113,21 @@ class VideoModel {
 
   /** The manifest's tensors exist with the right dtype and rank; no model input is left unfed. */
   check(inputs: TensorExpectation[], outputs: TensorExpectation[]): void {
-    const sides = [
-      { what: 'input', list: inputs, meta: this.session.inputMetadata },
-      { what: 'output', list: outputs, meta: this.session.outputMetadata },
-    ];
-    for (const { what, list, meta } of sides) {
-      for (const s of list) {
-        const m = meta.find((v) => v.name === s.name);
-        if (!m) this.fail(`the manifest names ${what} '${s.name}', which the model does not have`);
-        if (!m.isTensor) this.fail(`${what} '${s.name}' is not a tensor`);
-        if (!s.dtypes.includes(m.type))
-          this.fail(`${what} '${s.name}' is ${m.type}, expected ${s.dtypes.join(' or ')}`);
-        // An empty shape means the rank is unknown: checked when it runs.
-        if (m.shape.length > 0 && !s.ranks.includes(m.shape.length)) {
-          this.fail(`${what} '${s.name}' has rank ${m.shape.length}, expected ${s.ranks.join(' or ')}`);
-        }
-        if (s.dim1 !== undefined && typeof m.shape[1] === 'number' && m.shape[1] !== s.dim1) {
-          this.fail(`${what} '${s.name}' has ${m.shape[1]} channel(s) but the manifest says ${s.dim1}`);
-        }
+    this.checkTensors(inputs, outputs, (what, s, m) => {
+      if (s.dim1 !== undefined && typeof m.shape[1] === 'number' && m.shape[1] !== s.dim1) {
+        this.fail(`${what} '${s.name}' has ${m.shape[1]} channel(s) but the manifest says ${s.dim1}`);
       }
-    }
-    const fed = new Set(inputs.map((s) => s.name));
-    const unfed = this.session.inputNames.filter((n) => !fed.has(n));
-    if (unfed.length > 0) this.fail(`input(s) ${unfed.map((n) => `'${n}'`).join(', ')} are not named in the manifest`);
+    });
   }
 
-  /** Runs the model; a failure names every fed input's name, dtype and dims. */
+  /** Runs the model; a failure names the fed input's name, dtype and dims. */
   async run(name: string, feed: Feed, output: string): Promise<Ort.Tensor> {
-    try {
-      const tensor = new this.module.Tensor(feed.type, feed.data, feed.dims);
-      const result = await this.session.run({ [name]: tensor }, [output]);
-      return result[output];
-    } catch (e) {
-      this.fail(`run failed with ${name} ${feed.type} [${feed.dims.join(', ')}]: ${(e as Error).message}`, {
-        input: name,
-        dtype: feed.type,
-        dims: feed.dims,
-      });
-    }
-  }
-
-  async dispose(): Promise<void> {
-    await this.session.release();
+    const result = await this.runFeeds({ [name]: feed }, [output], {
+      input: name,
+      dtype: feed.type,
+      dims: feed.dims,
+    });
+    return result[output];
   }
 }
 

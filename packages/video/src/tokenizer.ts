@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
-import { type AnyQuantizer, createQuantizer, MmtokError } from '@mmtok/core';
-import { loadQuantizer, tokenizerIdentity } from '@mmtok/core/node';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { type AnyQuantizer, MmtokError } from '@mmtok/core';
+import { loadManifestQuantizer, locateManifest, tokenizerIdentity } from '@mmtok/core/node';
 import { loadTokenizer } from '@mmtok/image';
 import type { GridCodes, VideoGroupCodec } from './codec.js';
 import { builtinVideoManifestPath, listVideoTokenizers } from './default.js';
@@ -268,7 +268,12 @@ async function loadCodec(
   if (enc.kind === 'linear-tubelet') {
     const file = resolve(dir, enc.weights);
     const linear = LinearTubeletTransform.deserialize(await readFile(file), enc.temporalPatch, enc.patchSize, file);
-    const q = await loadManifestQuantizer(m, dir, path, options.backend);
+    // A video manifest's inline config is not checked against its quantizer file.
+    const q = await loadManifestQuantizer(m.quantizer, dir, path, {
+      backend: options.backend,
+      checkConfig: false,
+      required: true,
+    });
     if (q.dim !== linear.dim) {
       throw new MmtokError(
         'MMTOK_MISMATCH',
@@ -295,27 +300,6 @@ async function loadCodec(
   return mod.loadOnnxVideoCodec(m, dir, { ...options, manifestPath: path });
 }
 
-async function loadManifestQuantizer(
-  m: VideoTokenizerManifest,
-  dir: string,
-  path: string,
-  backend: string | undefined,
-): Promise<AnyQuantizer> {
-  const { config, file } = m.quantizer ?? {};
-  if (file) return loadQuantizer(resolve(dir, file), { backend, expectType: config?.type });
-  if (!config || (config.type === 'vq' && !config.codebook) || (config.type === 'rvq' && !config.codebooks)) {
-    throw new MmtokError(
-      'MMTOK_MANIFEST',
-      `${path}: manifest.quantizer: a '${config?.type}' quantizer needs its codebooks in 'file'`,
-      {
-        path,
-        key: 'manifest.quantizer.file',
-      },
-    );
-  }
-  return createQuantizer(config, { backend });
-}
-
 /**
  * Loads a video tokenizer by built-in name ('default', 'per-frame'), by manifest path, or by a
  * directory holding manifest.json. Unknown names fail with MMTOK_TOKENIZER_NOT_FOUND.
@@ -324,19 +308,10 @@ export async function loadVideoTokenizer(
   nameOrManifestPath: string,
   options: LoadVideoTokenizerOptions = {},
 ): Promise<VideoTokenizer> {
-  const builtin = builtinVideoManifestPath(nameOrManifestPath);
-  if (builtin) return VideoTokenizer.fromManifest(builtin, options);
-  let path = nameOrManifestPath;
-  try {
-    if ((await stat(path)).isDirectory()) path = join(path, 'manifest.json');
-  } catch {
-    throw new MmtokError(
-      'MMTOK_TOKENIZER_NOT_FOUND',
-      `no built-in video tokenizer or manifest file named '${nameOrManifestPath}' (built-ins: ${listVideoTokenizers()
-        .map((t) => t.name)
-        .join(', ')})`,
-      { name: nameOrManifestPath },
-    );
-  }
+  const path = await locateManifest(
+    nameOrManifestPath,
+    { manifestPath: builtinVideoManifestPath, list: listVideoTokenizers },
+    'video tokenizer',
+  );
   return VideoTokenizer.fromManifest(path, options);
 }

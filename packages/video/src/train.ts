@@ -1,17 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import {
-  configWithoutWeights,
-  createQuantizer,
+  checkTrainableQuantizer,
+  concatRows,
   type FitProgress,
-  fitPca,
-  fitQuantizer,
+  fitRowPca,
   LinearTransform,
   MmtokError,
-  type QuantizerConfig,
   Random,
+  trainCoefficientQuantizer,
+  trainedQuantizerEntry,
 } from '@mmtok/core';
-import { saveQuantizer, writeFileAtomic } from '@mmtok/core/node';
+import { writeManifestJson, writeTrainedTokenizer } from '@mmtok/core/node';
 import { readFrames } from './frames.js';
 import { causalGroups } from './grouping.js';
 import { LinearTubeletTransform } from './linear-transform.js';
@@ -113,8 +113,7 @@ export async function trainVideoTokenizer(
   };
   await mkdir(options.outDir, { recursive: true });
   const manifestPath = join(options.outDir, 'manifest.json');
-  const write = (m: VideoTokenizerManifest) =>
-    writeFileAtomic(manifestPath, new TextEncoder().encode(`${JSON.stringify(m, null, 2)}\n`));
+  const write = (m: VideoTokenizerManifest) => writeManifestJson(manifestPath, m);
   if (kind === 'per-frame') {
     const ref = options.imageTokenizer ?? 'default';
     const image = ref.includes('/') || ref.endsWith('.json') ? relative(resolve(options.outDir), resolve(ref)) : ref;
@@ -134,12 +133,7 @@ export async function trainVideoTokenizer(
   const P = options.patchSize ?? 8;
   const causal = options.causal ?? true;
   const qkind = options.quantizer ?? 'rvq';
-  if (!['rvq', 'fsq', 'lfq'].includes(qkind)) {
-    throw new MmtokError(
-      'MMTOK_CONFIG',
-      `option 'quantizer' must be 'rvq', 'fsq' or 'lfq', got ${JSON.stringify(qkind)}`,
-    );
-  }
+  checkTrainableQuantizer(qkind);
   const fsqLevels = options.fsqLevels ?? [8, 8, 8, 5, 5, 5];
   const dim = qkind === 'fsq' ? fsqLevels.length : qkind === 'lfq' ? (options.lfqBits ?? 12) : (options.dim ?? 32);
   const D = T * P * P * 3;
@@ -181,72 +175,51 @@ export async function trainVideoTokenizer(
     }
     parts.push(moving.filled, still.filled);
   }
-  const total = parts.reduce((a, p) => a + p.length / D, 0);
-  const rows = new Float32Array(total * D);
-  let at = 0;
-  for (const p of parts) {
-    rows.set(p, at);
-    at += p.length;
-  }
+  const { rows, total } = concatRows(parts, D);
   report?.({ stage: 'pca', detail: `${total} tubelets of ${D} values → ${dim} components` });
-  const pca = fitPca({ data: rows, shape: [total, D] }, D, { components: dim });
-  const explained = pca.variances.reduce((a, b) => a + b, 0) / pca.totalVariance;
+  const { pca, explained } = fitRowPca(rows, total, D, dim);
   const scale = LinearTransform.scaleFor(pca, qkind);
   const linear = new LinearTubeletTransform(T, P, pca.mean, pca.components, scale);
   const coeffs = linear.forward(rows);
 
   report?.({ stage: 'quantizer' });
-  let config: QuantizerConfig;
-  if (qkind === 'rvq') {
-    config = await fitQuantizer(
-      { type: 'rvq', dim, codebookSize: options.codebookSize ?? 256, numQuantizers: options.numQuantizers ?? 4 },
-      { data: coeffs, shape: [total, dim] },
-      {
-        seed,
-        iterations: options.iterations ?? 20,
-        backend: options.backend,
-        onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
-      },
-    );
-  } else if (qkind === 'fsq') {
-    config = {
-      type: 'fsq',
-      levels: fsqLevels,
-      boundHardClamp: true,
-      preserveSymmetry: fsqLevels.includes(2) || undefined,
-    };
-  } else {
-    config = { type: 'lfq', dim };
-  }
-  const quantizer = await createQuantizer(config, { backend: options.backend });
+  const { config, quantizer } = await trainCoefficientQuantizer(qkind, coeffs, total, {
+    dim,
+    codebookSize: options.codebookSize ?? 256,
+    numQuantizers: options.numQuantizers ?? 4,
+    iterations: options.iterations ?? 20,
+    fsqLevels,
+    seed,
+    backend: options.backend,
+    onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
+  });
 
   report?.({ stage: 'write' });
-  await writeFileAtomic(join(options.outDir, 'encoder.safetensors'), linear.serialize());
-  if (qkind === 'rvq') await saveQuantizer(quantizer, join(options.outDir, 'quantizer.safetensors'));
-  await write({
-    ...base,
-    encoder: {
-      kind: 'linear-tubelet',
-      temporalPatch: T,
-      patchSize: P,
-      weights: 'encoder.safetensors',
-      firstFrame: 'repeat',
-    },
-    quantizer:
-      qkind === 'rvq'
-        ? { config: configWithoutWeights(config), file: 'quantizer.safetensors' }
-        : { config: JSON.parse(JSON.stringify(config)) },
-    decoder: { kind: 'linear-tubelet-inverse' },
-    tokens: { layout: ['t', 'h', 'w', 'levels'], causal },
-    metadata: {
-      trainer: 'mmtok trainVideoTokenizer',
-      inputs: inputs.length,
-      frames,
-      tubelets: total,
-      pcaExplainedVariance: Number(explained.toFixed(6)),
-      seed,
-      ...options.metadata,
-    },
+  await writeTrainedTokenizer(options.outDir, {
+    encoder: linear.serialize(),
+    quantizer: qkind === 'rvq' ? quantizer : undefined,
+    manifest: {
+      ...base,
+      encoder: {
+        kind: 'linear-tubelet',
+        temporalPatch: T,
+        patchSize: P,
+        weights: 'encoder.safetensors',
+        firstFrame: 'repeat',
+      },
+      quantizer: trainedQuantizerEntry(config, 'quantizer.safetensors'),
+      decoder: { kind: 'linear-tubelet-inverse' },
+      tokens: { layout: ['t', 'h', 'w', 'levels'], causal },
+      metadata: {
+        trainer: 'mmtok trainVideoTokenizer',
+        inputs: inputs.length,
+        frames,
+        tubelets: total,
+        pcaExplainedVariance: Number(explained.toFixed(6)),
+        seed,
+        ...options.metadata,
+      },
+    } satisfies VideoTokenizerManifest,
   });
   return { manifestPath, tubelets: total, explainedVariance: explained };
 }

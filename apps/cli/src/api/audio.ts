@@ -2,7 +2,7 @@
  * The audio side of encode, decode, diagnose and train: the commands route an input here when its
  * extension is an audio one (formats.ts). Audio is read and written in chunks (bounded memory).
  */
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { encodeTokenFile, MmtokError, type TokenFile, type TokenSource } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import {
@@ -13,8 +13,6 @@ import {
   logMelDistance,
   multiResolutionStftDistance,
   rateFigures,
-  renderReportHtml,
-  serializeReport,
   siSdr,
   snr,
 } from '@mmtok/diagnostics';
@@ -22,7 +20,8 @@ import { type FileFailure, runEach } from '../batch.js';
 import { AUDIO_EXTENSIONS } from '../formats.js';
 import type { InputFile } from '../inputs.js';
 import { assertWritableDir, ensureParentDir, withExtension } from '../outputs.js';
-import type { ProgressCallback } from '../progress.js';
+import { type ProgressCallback, trainerProgress } from '../progress.js';
+import { writeReportFiles } from '../report-files.js';
 import type { TokenizerPool } from '../tokenizer-pool.js';
 import { VERSION } from '../version.js';
 
@@ -251,13 +250,7 @@ export async function diagnoseAudioFiles(
     })),
     primaryMetric: 'siSdr',
   });
-  report.generator = `mmtok ${VERSION}`;
-  const reportPath = join(outDir, 'report.json');
-  const htmlPath = join(outDir, 'report.html');
-  await ensureParentDir(reportPath);
-  const enc = new TextEncoder();
-  await writeFileAtomic(reportPath, enc.encode(`${serializeReport(report)}\n`));
-  await writeFileAtomic(htmlPath, enc.encode(renderReportHtml(report, options.title ? { title: options.title } : {})));
+  const { reportPath, htmlPath } = await writeReportFiles(outDir, report, options.title);
   return { report, reportPath, htmlPath, files: results, failures };
 }
 
@@ -281,7 +274,6 @@ export async function trainAudio(o: TrainAudioCliOptions) {
   if (o.levels && o.levels.length !== 1) {
     throw new MmtokError('MMTOK_USAGE', '--levels for audio (rvq) is one number: the residual depth, e.g. --levels 8');
   }
-  let read = 0;
   const r = await trainAudioTokenizer(
     o.inputs.map((i) => i.path),
     {
@@ -294,13 +286,7 @@ export async function trainAudio(o: TrainAudioCliOptions) {
       sampleRate: o.sampleRate,
       seed: o.seed,
       backend: o.backend,
-      onProgress:
-        o.onProgress &&
-        ((info) => {
-          if (info.stage === 'read')
-            o.onProgress!({ phase: 'read', done: ++read, total: o.inputs.length, item: String(info.detail ?? '') });
-          else o.onProgress!({ phase: info.stage, done: 0, total: 1 });
-        }),
+      onProgress: trainerProgress(o.onProgress, o.inputs.length),
     },
   );
   return {

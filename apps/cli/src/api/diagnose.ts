@@ -1,6 +1,5 @@
 import { basename, extname, join, relative, resolve } from 'node:path';
 import type { AnyQuantizer } from '@mmtok/core';
-import { writeFileAtomic } from '@mmtok/core/node';
 import {
   CodebookAccumulator,
   type CodeStructure,
@@ -8,8 +7,6 @@ import {
   type DiagnosticsReport,
   psnr,
   rateFigures,
-  renderReportHtml,
-  serializeReport,
   ssim,
 } from '@mmtok/diagnostics';
 import { type RgbImage, readImage, writeImage } from '@mmtok/image';
@@ -19,8 +16,8 @@ import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf, VIDEO_EXTENSIONS } from
 import { expandInputs } from '../inputs.js';
 import { assertWritableDir, ensureParentDir } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
+import { writeReportFiles } from '../report-files.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
-import { VERSION } from '../version.js';
 import { type DiagnosedAudioFile, diagnoseAudioFiles } from './audio.js';
 import { type DiagnosedVideoFile, diagnoseVideoFiles } from './video.js';
 
@@ -186,16 +183,7 @@ export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<Diag
       })),
       primaryMetric: 'psnr',
     });
-    report.generator = `mmtok ${VERSION}`;
-    const reportPath = join(outDir, 'report.json');
-    const htmlPath = join(outDir, 'report.html');
-    await ensureParentDir(reportPath);
-    const encoder = new TextEncoder();
-    await writeFileAtomic(reportPath, encoder.encode(`${serializeReport(report)}\n`));
-    await writeFileAtomic(
-      htmlPath,
-      encoder.encode(renderReportHtml(report, options.title ? { title: options.title } : {})),
-    );
+    const { reportPath, htmlPath } = await writeReportFiles(outDir, report, options.title);
     return { report, reportPath, htmlPath, files: results, failures };
   } finally {
     await pool.dispose();

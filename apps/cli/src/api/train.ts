@@ -4,7 +4,7 @@ import { usageError } from '../errors.js';
 import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf, VIDEO_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
 import { assertWritableDir } from '../outputs.js';
-import type { ProgressCallback } from '../progress.js';
+import { type ProgressCallback, trainerProgress } from '../progress.js';
 import { trainAudio } from './audio.js';
 import { trainVideo } from './video.js';
 
@@ -133,8 +133,6 @@ export async function trainTokenizer(options: TrainTokenizerOptions): Promise<Tr
   const q = quantizerOptions(options);
   await assertWritableDir(options.output);
   const quantizer = options.quantizer ?? 'rvq';
-  const report = options.onProgress;
-  let read = 0;
   const result = await trainImageTokenizer(
     inputs.map((i) => i.path),
     {
@@ -145,21 +143,8 @@ export async function trainTokenizer(options: TrainTokenizerOptions): Promise<Tr
       ...q,
       seed: options.seed,
       backend: options.backend,
-      onProgress:
-        report &&
-        ((info) => {
-          if (info.stage === 'read')
-            report({ phase: 'read', done: ++read, total: inputs.length, item: String(info.detail ?? '') });
-          else if (info.stage === 'quantizer' && info.detail && typeof info.detail === 'object') {
-            const depth = q.numQuantizers ?? 4; // the trainer's default depth
-            report({
-              phase: 'fit',
-              done: info.detail.level,
-              total: depth,
-              item: `level ${info.detail.level + 1}, iteration ${info.detail.iteration}`,
-            });
-          } else report({ phase: info.stage, done: 0, total: 1 });
-        }),
+      // 4: the trainer's default depth.
+      onProgress: trainerProgress(options.onProgress, inputs.length, q.numQuantizers ?? 4),
     },
   );
   return {

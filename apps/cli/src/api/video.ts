@@ -21,8 +21,6 @@ import {
   type DiagnosticsReport,
   type ItemMedia,
   rateFigures,
-  renderReportHtml,
-  serializeReport,
   VideoMetricsAccumulator,
   videoReportItem,
 } from '@mmtok/diagnostics';
@@ -32,7 +30,8 @@ import { usageError } from '../errors.js';
 import { OUTPUT_VIDEO_EXTENSIONS } from '../formats.js';
 import type { InputFile } from '../inputs.js';
 import { assertWritableDir, ensureParentDir, withExtension } from '../outputs.js';
-import type { ProgressCallback } from '../progress.js';
+import { type ProgressCallback, trainerProgress } from '../progress.js';
+import { writeReportFiles } from '../report-files.js';
 import type { TokenizerPool } from '../tokenizer-pool.js';
 import { VERSION } from '../version.js';
 import { type AudioFacts, audioTokenHeader, decodeAudioInput } from './audio.js';
@@ -390,13 +389,7 @@ export async function diagnoseVideoFiles(
     }),
     primaryMetric: 'psnr',
   });
-  report.generator = `mmtok ${VERSION}`;
-  const reportPath = join(outDir, 'report.json');
-  const htmlPath = join(outDir, 'report.html');
-  await ensureParentDir(reportPath);
-  const enc = new TextEncoder();
-  await writeFileAtomic(reportPath, enc.encode(`${serializeReport(report)}\n`));
-  await writeFileAtomic(htmlPath, enc.encode(renderReportHtml(report, options.title ? { title: options.title } : {})));
+  const { reportPath, htmlPath } = await writeReportFiles(outDir, report, options.title);
   return { report, reportPath, htmlPath, files: results, failures };
 }
 
@@ -425,7 +418,6 @@ export async function trainVideo(
   }
   if (kind !== 'rvq' && o.codebookSize !== undefined) throw usageError(`--codebook-size applies to rvq, not ${kind}`);
   if (kind === 'lfq' && o.levels) throw usageError('lfq takes --dims (the number of bits), not --levels');
-  let read = 0;
   // The trainer creates the output folder first: on failure, remove it if it was not there before.
   const existed = await stat(o.output).then(
     () => true,
@@ -443,13 +435,7 @@ export async function trainVideo(
       ...(kind === 'lfq' ? { lfqBits: o.dims } : {}),
       seed: o.seed,
       backend: o.backend,
-      onProgress:
-        o.onProgress &&
-        ((info) => {
-          if (info.stage === 'read')
-            o.onProgress!({ phase: 'read', done: ++read, total: o.inputs.length, item: String(info.detail ?? '') });
-          else o.onProgress!({ phase: info.stage, done: 0, total: 1 });
-        }),
+      onProgress: trainerProgress(o.onProgress, o.inputs.length),
     },
   ).catch(async (e: unknown) => {
     if (!existed) await rm(o.output, { recursive: true, force: true });

@@ -51,3 +51,104 @@ export async function createOnnxSession(
     });
   }
 }
+
+/** One tensor fed to a model. */
+export interface OnnxFeed {
+  type: 'float32' | 'int64';
+  data: Float32Array | BigInt64Array;
+  dims: number[];
+}
+
+/** What the manifest expects of a named model input or output. */
+export interface OnnxTensorExpectation {
+  name: string;
+  dtypes: readonly string[];
+  ranks: readonly number[];
+}
+
+/** "a float32 [1, ?, 3]", "b (not a tensor)". */
+export function describeOnnxValue(m: Ort.InferenceSession.ValueMetadata): string {
+  if (!m.isTensor) return `${m.name} (not a tensor)`;
+  return `${m.name} ${m.type} [${m.shape.map((d) => (d === '' ? '?' : String(d))).join(', ')}]`;
+}
+
+/**
+ * An ONNX session in a named role ('encoder', 'decoder') whose MMTOK_MODEL errors name the file,
+ * the role and every input and output the model has, so a manifest mismatch can be fixed from the message.
+ */
+export class OnnxRoleModel {
+  protected constructor(
+    readonly file: string,
+    readonly role: string,
+    protected readonly session: Ort.InferenceSession,
+    protected readonly module: OnnxRuntime,
+  ) {}
+
+  /** "inputs: a float32 [batch, 1, samples]; outputs: b int64 [batch, levels, frames]" */
+  signature(): string {
+    const list = (m: readonly Ort.InferenceSession.ValueMetadata[]) => m.map(describeOnnxValue).join(', ') || 'none';
+    return `inputs: ${list(this.session.inputMetadata)}; outputs: ${list(this.session.outputMetadata)}`;
+  }
+
+  fail(message: string, details: Record<string, unknown> = {}): never {
+    throw new MmtokError('MMTOK_MODEL', `${this.file} (${this.role}): ${message} (the model has ${this.signature()})`, {
+      path: this.file,
+      role: this.role,
+      inputs: this.session.inputMetadata.map(describeOnnxValue),
+      outputs: this.session.outputMetadata.map(describeOnnxValue),
+      ...details,
+    });
+  }
+
+  /**
+   * The manifest's tensors exist with an expected dtype and rank, then `extra` for each (e.g. a
+   * channel count); a model input the manifest does not name fails too.
+   */
+  protected checkTensors<I extends OnnxTensorExpectation, O extends OnnxTensorExpectation>(
+    inputs: readonly I[],
+    outputs: readonly O[],
+    extra: (what: 'input' | 'output', s: I | O, m: Ort.InferenceSession.TensorValueMetadata) => void,
+  ): void {
+    const sides = [
+      { what: 'input' as const, list: inputs as readonly (I | O)[], meta: this.session.inputMetadata },
+      { what: 'output' as const, list: outputs as readonly (I | O)[], meta: this.session.outputMetadata },
+    ];
+    for (const { what, list, meta } of sides) {
+      for (const s of list) {
+        const m = meta.find((v) => v.name === s.name);
+        if (!m) this.fail(`the manifest names ${what} '${s.name}', which the model does not have`);
+        if (!m.isTensor) this.fail(`${what} '${s.name}' is not a tensor`);
+        if (!s.dtypes.includes(m.type))
+          this.fail(`${what} '${s.name}' is ${m.type}, expected ${s.dtypes.join(' or ')}`);
+        // An empty shape means onnxruntime does not know the rank: checked when it runs.
+        if (m.shape.length > 0 && !s.ranks.includes(m.shape.length)) {
+          this.fail(`${what} '${s.name}' has rank ${m.shape.length}, expected ${s.ranks.join(' or ')}`);
+        }
+        extra(what, s, m);
+      }
+    }
+    const fed = new Set(inputs.map((s) => s.name));
+    const unfed = this.session.inputNames.filter((n) => !fed.has(n));
+    if (unfed.length > 0) this.fail(`input(s) ${unfed.map((n) => `'${n}'`).join(', ')} are not named in the manifest`);
+  }
+
+  /** Runs the model; a failure names every fed input's name, dtype and dims, plus `details`. */
+  protected async runFeeds(
+    feeds: Record<string, OnnxFeed>,
+    outputs: string[],
+    details: Record<string, unknown>,
+  ): Promise<Ort.InferenceSession.ReturnType> {
+    try {
+      const tensors: Record<string, Ort.Tensor> = {};
+      for (const [name, f] of Object.entries(feeds)) tensors[name] = new this.module.Tensor(f.type, f.data, f.dims);
+      return await this.session.run(tensors, outputs);
+    } catch (e) {
+      const given = Object.entries(feeds).map(([n, f]) => `${n} ${f.type} [${f.dims.join(', ')}]`);
+      this.fail(`run failed with ${given.join(', ')}: ${(e as Error).message}`, details);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

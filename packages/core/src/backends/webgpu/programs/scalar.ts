@@ -1,12 +1,5 @@
 import type { WgslProgram } from '../program.js';
-
-const WORKGROUP = 256;
-
-// Large inputs may need more workgroups than one grid dimension allows; dispatches fold the
-// excess into y, and every program linearizes the id the same way.
-const LINEAR_ID = 'let row = (wid.x + wid.y * nwg.x) * WG + lid;';
-const BUILTINS =
-  '@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32';
+import { rowKernel, WORKGROUP } from './row-kernel.js';
 
 /**
  * FSQ encode, one row per invocation. Each dimension's level index is found by binary search over
@@ -23,20 +16,18 @@ export class FsqEncodeProgram implements WgslProgram {
   readonly itemsPerWorkgroup = WORKGROUP;
 
   source(): string {
-    return /* wgsl */ `
-const WG = ${WORKGROUP}u;
-struct Params { rows: u32, dim: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> levelMeta: array<u32>;
-@group(0) @binding(3) var<storage, read> table: array<f32>;
-@group(0) @binding(4) var<storage, read_write> outIdx: array<i32>;
-@group(0) @binding(5) var<storage, read_write> outCodes: array<f32>;
-
-@compute @workgroup_size(WG)
-fn main(${BUILTINS}) {
-  ${LINEAR_ID}
-  if (row >= p.rows) { return; }
+    return rowKernel({
+      params: 'rows: u32, dim: u32',
+      bindings: [
+        ['x', 'read', 'array<f32>'],
+        ['levelMeta', 'read', 'array<u32>'],
+        ['table', 'read', 'array<f32>'],
+        ['outIdx', 'read_write', 'array<i32>'],
+        ['outCodes', 'read_write', 'array<f32>'],
+      ],
+      id: 'row',
+      count: 'rows',
+      body: /* wgsl */ `
   var index = 0u;
   for (var j = 0u; j < p.dim; j++) {
     let z = x[row * p.dim + j];
@@ -53,8 +44,8 @@ fn main(${BUILTINS}) {
     outCodes[row * p.dim + j] = table[levelMeta[m + 3u] + b];
   }
   outIdx[row] = i32(index);
-}
-`;
+`,
+    });
   }
 }
 
@@ -65,27 +56,25 @@ export class FsqDecodeProgram implements WgslProgram {
   readonly itemsPerWorkgroup = WORKGROUP;
 
   source(): string {
-    return /* wgsl */ `
-const WG = ${WORKGROUP}u;
-struct Params { rows: u32, dim: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> indices: array<i32>;
-@group(0) @binding(2) var<storage, read> levelMeta: array<u32>;
-@group(0) @binding(3) var<storage, read> table: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-
-@compute @workgroup_size(WG)
-fn main(${BUILTINS}) {
-  ${LINEAR_ID}
-  if (row >= p.rows) { return; }
+    return rowKernel({
+      params: 'rows: u32, dim: u32',
+      bindings: [
+        ['indices', 'read', 'array<i32>'],
+        ['levelMeta', 'read', 'array<u32>'],
+        ['table', 'read', 'array<f32>'],
+        ['out', 'read_write', 'array<f32>'],
+      ],
+      id: 'row',
+      count: 'rows',
+      body: /* wgsl */ `
   let index = u32(indices[row]);
   for (var j = 0u; j < p.dim; j++) {
     let m = j * 6u;
     let b = (index / levelMeta[m + 4u]) % levelMeta[m + 5u];
     out[row * p.dim + j] = table[levelMeta[m + 3u] + b];
   }
-}
-`;
+`,
+    });
   }
 }
 
@@ -96,18 +85,16 @@ export class LfqEncodeProgram implements WgslProgram {
   readonly itemsPerWorkgroup = WORKGROUP;
 
   source(): string {
-    return /* wgsl */ `
-const WG = ${WORKGROUP}u;
-struct Params { rows: u32, dim: u32, msbFirst: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> outIdx: array<i32>;
-@group(0) @binding(3) var<storage, read_write> outCodes: array<f32>;
-
-@compute @workgroup_size(WG)
-fn main(${BUILTINS}) {
-  ${LINEAR_ID}
-  if (row >= p.rows) { return; }
+    return rowKernel({
+      params: 'rows: u32, dim: u32, msbFirst: u32, scale: f32',
+      bindings: [
+        ['x', 'read', 'array<f32>'],
+        ['outIdx', 'read_write', 'array<i32>'],
+        ['outCodes', 'read_write', 'array<f32>'],
+      ],
+      id: 'row',
+      count: 'rows',
+      body: /* wgsl */ `
   var index = 0u;
   for (var j = 0u; j < p.dim; j++) {
     let positive = x[row * p.dim + j] > 0.0;
@@ -116,8 +103,8 @@ fn main(${BUILTINS}) {
     outCodes[row * p.dim + j] = select(-p.scale, p.scale, positive);
   }
   outIdx[row] = i32(index);
-}
-`;
+`,
+    });
   }
 }
 
@@ -128,24 +115,22 @@ export class LfqDecodeProgram implements WgslProgram {
   readonly itemsPerWorkgroup = WORKGROUP;
 
   source(): string {
-    return /* wgsl */ `
-const WG = ${WORKGROUP}u;
-struct Params { rows: u32, dim: u32, msbFirst: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> indices: array<i32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
-@compute @workgroup_size(WG)
-fn main(${BUILTINS}) {
-  ${LINEAR_ID}
-  if (row >= p.rows) { return; }
+    return rowKernel({
+      params: 'rows: u32, dim: u32, msbFirst: u32, scale: f32',
+      bindings: [
+        ['indices', 'read', 'array<i32>'],
+        ['out', 'read_write', 'array<f32>'],
+      ],
+      id: 'row',
+      count: 'rows',
+      body: /* wgsl */ `
   let index = u32(indices[row]);
   for (var j = 0u; j < p.dim; j++) {
     let w = select(j, p.dim - 1u - j, p.msbFirst != 0u);
     let bit = ((index >> w) & 1u) != 0u;
     out[row * p.dim + j] = select(-p.scale, p.scale, bit);
   }
-}
-`;
+`,
+    });
   }
 }
