@@ -24,12 +24,8 @@ Variants:
 Every clip is zero-padded on the right to whole frames before the encoder and the reconstruction is
 cut back to the clip's length, as mmtok does.
 """
-import base64
-import hashlib
-import json
 import math
 import os
-import struct
 import subprocess
 import sys
 import tempfile
@@ -41,6 +37,8 @@ import torch
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "scripts", "fixtures"))
+from onnx_fixture_common import f32_b64, write_codebook_file, write_json  # noqa: E402
 OUT = os.path.join(HERE, "..", "test", "fixtures", "onnx")
 OPSET = 17
 SEED = 4321
@@ -261,10 +259,6 @@ def pad(x, multiple):
 
 # --- files ----------------------------------------------------------------------------------------------
 
-def f32_b64(t):
-    return base64.b64encode(np.ascontiguousarray(t.detach().numpy(), dtype="<f4").tobytes()).decode("ascii")
-
-
 def export(model, examples, name, input_names, output_names, dynamic_axes):
     path = os.path.join(OUT, name)
     torch.onnx.export(
@@ -275,29 +269,6 @@ def export(model, examples, name, input_names, output_names, dynamic_axes):
     size = os.path.getsize(path)
     assert size < 200_000, f"{path} is {size} bytes"
     return size
-
-
-def write_codebook_file(path, config, codebooks):
-    """An mmtok codebook file (docs/codebook-files.md): safetensors, codebooks.L as F32 [K, D]."""
-    names = [f"codebooks.{l}" for l in range(codebooks.shape[0])]
-    blobs = [np.ascontiguousarray(codebooks[l], dtype="<f4").tobytes() for l in range(codebooks.shape[0])]
-    data = b"".join(blobs)
-    header = {
-        "__metadata__": {
-            "format": "mmtok-quantizer",
-            "version": "1",
-            "config": json.dumps(config, separators=(",", ":")),
-            "sha256": hashlib.sha256(data).hexdigest(),
-        }
-    }
-    offset = 0
-    for name, blob in zip(names, blobs):
-        header[name] = {"dtype": "F32", "shape": list(codebooks.shape[1:]), "data_offsets": [offset, offset + len(blob)]}
-        offset += len(blob)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + data)
 
 
 def manifest(name, description, encoder, quantizer, decoder, frame_rate):
@@ -318,12 +289,6 @@ def manifest(name, description, encoder, quantizer, decoder, frame_rate):
     if quantizer is not None:
         m["quantizer"] = quantizer
     return m
-
-
-def write_json(path, value, compact=False):
-    with open(path, "w") as f:
-        json.dump(value, f, separators=(",", ":")) if compact else json.dump(value, f, indent=2)
-        f.write("\n")
 
 
 def distinct_columns(tokens):

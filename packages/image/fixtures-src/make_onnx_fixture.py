@@ -17,11 +17,7 @@ Variants:
   fsq-codes  the fsq weights, with FSQ inside the ONNX graphs: encoder -> int64 indices [1, h, w],
              decoder <- indices
 """
-import base64
-import hashlib
-import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -31,6 +27,8 @@ from PIL import Image
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "scripts", "fixtures"))
+from onnx_fixture_common import FSQ, RVQ, f32_b64, write_codebook_file, write_json  # noqa: E402
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 OUT = os.path.join(HERE, "..", "test", "fixtures", "onnx")
 IMAGES = os.path.join(REPO, "..", "shared", "data", "images")
@@ -44,61 +42,6 @@ RVQ_DIM, RVQ_LEVELS, RVQ_CODES = 8, 4, 64
 
 
 # --- quantizers, written to follow vector-quantize-pytorch's semantics ---------------------------
-
-class FSQ(nn.Module):
-    """FSQ as vector-quantize-pytorch: tanh bound with the even-level offset, round, /(L//2)."""
-
-    def __init__(self, levels):
-        super().__init__()
-        levels_t = torch.tensor(levels, dtype=torch.int64)
-        self.register_buffer("levels", levels_t)
-        self.register_buffer("basis", torch.cumprod(torch.tensor([1] + levels[:-1]), 0).to(torch.int64))
-        eps = 1e-3
-        half_l = (levels_t.float() - 1) * (1 + eps) / 2
-        offset = torch.where(levels_t % 2 == 0, 0.5, 0.0)
-        self.register_buffer("half_l", half_l)
-        self.register_buffer("offset", offset)
-        self.register_buffer("shift", torch.atanh(offset / half_l))
-        self.register_buffer("half_width", (levels_t // 2).float())
-
-    def bound(self, z):
-        return torch.tanh(z + self.shift) * self.half_l - self.offset
-
-    def quantize(self, z):
-        """z [..., d] -> codes in [-1, 1]."""
-        return torch.round(self.bound(z)) / self.half_width
-
-    def codes_to_indices(self, codes):
-        digits = (codes * self.half_width + self.half_width).round().to(torch.int64)
-        return (digits * self.basis).sum(dim=-1)
-
-    def indices_to_codes(self, indices):
-        digits = torch.div(indices.unsqueeze(-1), self.basis, rounding_mode="floor") % self.levels
-        return (digits.float() - self.half_width) / self.half_width
-
-
-class RVQ(nn.Module):
-    """Residual VQ: each level takes the nearest code (torch.cdist + argmin) to the residual."""
-
-    def __init__(self, codebooks):
-        super().__init__()
-        self.register_buffer("codebooks", codebooks)  # [Q, K, D]
-
-    def forward(self, z):
-        """z [N, D] -> (quantized [N, D], indices [N, Q])."""
-        residual = z
-        quantized = torch.zeros_like(z)
-        indices = []
-        for cb in self.codebooks:
-            idx = torch.cdist(residual, cb).argmin(dim=-1)
-            q = cb[idx]
-            quantized = quantized + q
-            residual = residual - q
-            indices.append(idx)
-        return quantized, torch.stack(indices, dim=-1)
-
-
-# --- models -----------------------------------------------------------------------------------------
 
 class Encoder(nn.Module):
     def __init__(self, latent_dim):
@@ -167,11 +110,6 @@ class FsqCodesDecoder(nn.Module):
 
 # --- files --------------------------------------------------------------------------------------------
 
-def f32_b64(t):
-    """Float32 little-endian bytes, base64: exact and compact in JSON."""
-    return base64.b64encode(np.ascontiguousarray(t.detach().numpy(), dtype="<f4").tobytes()).decode("ascii")
-
-
 def export(model, example, path, input_name, output_name, dynamic_in, dynamic_out):
     torch.onnx.export(
         model, (example,), path, opset_version=OPSET, input_names=[input_name], output_names=[output_name],
@@ -181,29 +119,6 @@ def export(model, example, path, input_name, output_name, dynamic_in, dynamic_ou
     size = os.path.getsize(path)
     assert size < 200_000, f"{path} is {size} bytes"
     return size
-
-
-def write_codebook_file(path, config, codebooks):
-    """An mmtok codebook file (docs/codebook-files.md): safetensors, codebooks.L as F32 [K, D]."""
-    names = [f"codebooks.{l}" for l in range(codebooks.shape[0])]
-    blobs = [np.ascontiguousarray(codebooks[l], dtype="<f4").tobytes() for l in range(codebooks.shape[0])]
-    data = b"".join(blobs)
-    header = {
-        "__metadata__": {
-            "format": "mmtok-quantizer",
-            "version": "1",
-            "config": json.dumps(config, separators=(",", ":")),
-            "sha256": hashlib.sha256(data).hexdigest(),
-        }
-    }
-    offset = 0
-    for name, blob in zip(names, blobs):
-        header[name] = {"dtype": "F32", "shape": list(codebooks.shape[1:]), "data_offsets": [offset, offset + len(blob)]}
-        offset += len(blob)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + data)
 
 
 def manifest(name, description, encoder, quantizer, decoder):
@@ -222,12 +137,6 @@ def manifest(name, description, encoder, quantizer, decoder):
         "tokens": {"layout": ["h", "w", "levels"]},
         "metadata": {"fixture": "random weights, seed %d; see packages/image/fixtures-src/make_onnx_fixture.py" % SEED},
     }
-
-
-def write_json(path, value, compact=False):
-    with open(path, "w") as f:
-        json.dump(value, f, separators=(",", ":")) if compact else json.dump(value, f, indent=2)
-        f.write("\n")
 
 
 def load_images():

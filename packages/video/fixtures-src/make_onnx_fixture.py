@@ -23,10 +23,7 @@ The decoder maps each latent frame to T frames; for the first group (one frame) 
 kept, so a decoder that makes one frame there works the same way.
 """
 import base64
-import hashlib
-import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -37,6 +34,8 @@ from PIL import Image
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "scripts", "fixtures"))
+from onnx_fixture_common import FSQ, RVQ, f32_b64, write_codebook_file, write_json  # noqa: E402
 PKG = os.path.abspath(os.path.join(HERE, ".."))
 OUT = os.path.join(PKG, "test", "fixtures", "onnx")
 SAMPLES = os.path.join(PKG, "..", "image", "assets", "samples")
@@ -51,54 +50,6 @@ RVQ_T = 2
 
 
 # --- quantizers, following vector-quantize-pytorch's semantics -----------------------------------
-
-class FSQ(nn.Module):
-    """tanh bound with the even-level offset, round half to even, /(L//2); first dim least significant."""
-
-    def __init__(self, levels):
-        super().__init__()
-        levels_t = torch.tensor(levels, dtype=torch.int64)
-        self.register_buffer("levels", levels_t)
-        self.register_buffer("basis", torch.cumprod(torch.tensor([1] + levels[:-1]), 0).to(torch.int64))
-        half_l = (levels_t.float() - 1) * (1 + 1e-3) / 2
-        offset = torch.where(levels_t % 2 == 0, 0.5, 0.0)
-        self.register_buffer("half_l", half_l)
-        self.register_buffer("offset", offset)
-        self.register_buffer("shift", torch.atanh(offset / half_l))
-        self.register_buffer("half_width", (levels_t // 2).float())
-
-    def quantize(self, z):
-        """z [..., d] -> codes in [-1, 1]."""
-        return torch.round(torch.tanh(z + self.shift) * self.half_l - self.offset) / self.half_width
-
-    def codes_to_indices(self, codes):
-        digits = (codes * self.half_width + self.half_width).round().to(torch.int64)
-        return (digits * self.basis).sum(dim=-1)
-
-    def indices_to_codes(self, indices):
-        digits = torch.div(indices.unsqueeze(-1), self.basis, rounding_mode="floor") % self.levels
-        return (digits.float() - self.half_width) / self.half_width
-
-
-class RVQ(nn.Module):
-    """Residual VQ: each level takes the nearest code (cdist + argmin) to the residual."""
-
-    def __init__(self, codebooks):
-        super().__init__()
-        self.register_buffer("codebooks", codebooks)  # [Q, K, D]
-
-    def forward(self, z):
-        """z [N, D] -> (quantized [N, D], indices [N, Q])."""
-        residual, quantized, indices = z, torch.zeros_like(z), []
-        for cb in self.codebooks:
-            idx = torch.cdist(residual, cb).argmin(dim=-1)
-            quantized = quantized + cb[idx]
-            residual = residual - cb[idx]
-            indices.append(idx)
-        return quantized, torch.stack(indices, dim=-1)
-
-
-# --- models -----------------------------------------------------------------------------------------
 
 class Encoder(nn.Module):
     """[B, 3, T_in, H, W] -> [B, D, 1, H/4, W/4] for T_in = 1 or T: a causal temporal conv (front
@@ -198,11 +149,6 @@ def decode_groups(decode, latent_frames, n, h, w):
 
 # --- files --------------------------------------------------------------------------------------------
 
-def f32_b64(t):
-    """Float32 little-endian bytes, base64: exact and compact in JSON."""
-    return base64.b64encode(np.ascontiguousarray(t.detach().numpy(), dtype="<f4").tobytes()).decode("ascii")
-
-
 def export(model, example, name, input_name, output_name, dynamic_in, dynamic_out):
     path = os.path.join(OUT, name)
     torch.onnx.export(
@@ -213,24 +159,6 @@ def export(model, example, name, input_name, output_name, dynamic_in, dynamic_ou
     size = os.path.getsize(path)
     assert size < 200_000, f"{path} is {size} bytes"
     return size
-
-
-def write_codebook_file(path, config, codebooks):
-    """An mmtok codebook file (docs/codebook-files.md): safetensors, codebooks.L as F32 [K, D]."""
-    blobs = [np.ascontiguousarray(cb, dtype="<f4").tobytes() for cb in codebooks]
-    data = b"".join(blobs)
-    header = {"__metadata__": {
-        "format": "mmtok-quantizer", "version": "1",
-        "config": json.dumps(config, separators=(",", ":")), "sha256": hashlib.sha256(data).hexdigest(),
-    }}
-    offset = 0
-    for l, blob in enumerate(blobs):
-        header[f"codebooks.{l}"] = {"dtype": "F32", "shape": list(codebooks.shape[1:]), "data_offsets": [offset, offset + len(blob)]}
-        offset += len(blob)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + data)
 
 
 def manifest(name, description, t, encoder, quantizer, decoder):
@@ -249,12 +177,6 @@ def manifest(name, description, t, encoder, quantizer, decoder):
         "tokens": {"layout": ["t", "h", "w", "levels"], "causal": True},
         "metadata": {"fixture": "random weights, seed %d; see packages/video/fixtures-src/make_onnx_fixture.py" % SEED},
     }
-
-
-def write_json(path, value, compact=False):
-    with open(path, "w") as f:
-        json.dump(value, f, separators=(",", ":")) if compact else json.dump(value, f, indent=2)
-        f.write("\n")
 
 
 def save_frames(prefix, frames):

@@ -184,13 +184,13 @@ export async function trainVideoTokenizer(
 
   report?.({ stage: 'quantizer' });
   const { config, quantizer } = await trainCoefficientQuantizer(qkind, coeffs, total, {
+    codebookSize: options.codebookSize,
+    numQuantizers: options.numQuantizers,
+    iterations: options.iterations,
+    backend: options.backend,
     dim,
-    codebookSize: options.codebookSize ?? 256,
-    numQuantizers: options.numQuantizers ?? 4,
-    iterations: options.iterations ?? 20,
     fsqLevels,
     seed,
-    backend: options.backend,
     onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
   });
 

@@ -8,7 +8,6 @@ import { writeFileAtomic } from '@mmtok/core/node';
 import {
   CodebookAccumulator,
   createReport,
-  type DiagnosticsReport,
   type ItemMedia,
   logMelDistance,
   multiResolutionStftDistance,
@@ -16,14 +15,15 @@ import {
   siSdr,
   snr,
 } from '@mmtok/diagnostics';
-import { type FileFailure, runEach } from '../batch.js';
+import { runEach } from '../batch.js';
 import { AUDIO_EXTENSIONS } from '../formats.js';
 import type { InputFile } from '../inputs.js';
-import { assertWritableDir, ensureParentDir, withExtension } from '../outputs.js';
+import { ensureParentDir, withExtension } from '../outputs.js';
 import { type ProgressCallback, trainerProgress } from '../progress.js';
 import { writeReportFiles } from '../report-files.js';
 import type { TokenizerPool } from '../tokenizer-pool.js';
 import { VERSION } from '../version.js';
+import type { DiagnoseOutcome, DiagnoseRun } from './diagnose-run.js';
 
 const audio = () => import('@mmtok/audio');
 
@@ -162,17 +162,10 @@ async function wavDataUri(data: Float32Array, channels: number, length: number, 
 export async function diagnoseAudioFiles(
   pool: TokenizerPool,
   inputs: readonly InputFile[],
-  options: { output?: string; tokenizer?: string; title?: string; onProgress?: ProgressCallback },
-): Promise<{
-  report?: DiagnosticsReport;
-  reportPath?: string;
-  htmlPath?: string;
-  files: DiagnosedAudioFile[];
-  failures: FileFailure[];
-}> {
+  options: DiagnoseRun,
+): Promise<DiagnoseOutcome<DiagnosedAudioFile>> {
   const { readAudio } = await audio();
-  const outDir = options.output ?? 'mmtok-report';
-  await assertWritableDir(outDir);
+  const outDir = options.output;
   const tokenizer = await pool.getAudio(options.tokenizer ?? 'default');
   const q = tokenizer.quantizer;
   const levels = tokenizer.levels;

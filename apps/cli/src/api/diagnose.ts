@@ -1,16 +1,8 @@
 import { basename, extname, join, relative, resolve } from 'node:path';
 import type { AnyQuantizer } from '@mmtok/core';
-import {
-  CodebookAccumulator,
-  type CodeStructure,
-  createReport,
-  type DiagnosticsReport,
-  psnr,
-  rateFigures,
-  ssim,
-} from '@mmtok/diagnostics';
+import { CodebookAccumulator, type CodeStructure, createReport, psnr, rateFigures, ssim } from '@mmtok/diagnostics';
 import { type RgbImage, readImage, writeImage } from '@mmtok/image';
-import { type FileFailure, runEach } from '../batch.js';
+import { runEach } from '../batch.js';
 import { usageError } from '../errors.js';
 import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf, VIDEO_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
@@ -19,6 +11,7 @@ import type { ProgressCallback } from '../progress.js';
 import { writeReportFiles } from '../report-files.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
 import { type DiagnosedAudioFile, diagnoseAudioFiles } from './audio.js';
+import type { DiagnoseOutcome } from './diagnose-run.js';
 import { type DiagnosedVideoFile, diagnoseVideoFiles } from './video.js';
 
 export interface DiagnoseFilesOptions {
@@ -44,15 +37,8 @@ export interface DiagnosedFile {
   ssim: number | null;
 }
 
-export interface DiagnoseFilesResult {
-  /** Undefined when no input could be diagnosed (then nothing is written). */
-  report?: DiagnosticsReport;
-  reportPath?: string;
-  htmlPath?: string;
-  /** DiagnosedAudioFile / DiagnosedVideoFile entries when the inputs are audio / video. */
-  files: DiagnosedFile[] | DiagnosedAudioFile[] | DiagnosedVideoFile[];
-  failures: FileFailure[];
-}
+/** `files` holds DiagnosedAudioFile / DiagnosedVideoFile entries when the inputs are audio / video. */
+export type DiagnoseFilesResult = DiagnoseOutcome<DiagnosedFile | DiagnosedAudioFile | DiagnosedVideoFile>;
 
 function finite(v: number): number | null {
   return Number.isFinite(v) ? v : null;

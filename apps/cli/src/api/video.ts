@@ -18,23 +18,23 @@ import { writeFileAtomic } from '@mmtok/core/node';
 import {
   CodebookAccumulator,
   createReport,
-  type DiagnosticsReport,
   type ItemMedia,
   rateFigures,
   VideoMetricsAccumulator,
   videoReportItem,
 } from '@mmtok/diagnostics';
 import type { FrameGroup, VideoInfo, VideoTokenSet } from '@mmtok/video';
-import { type FileFailure, runEach } from '../batch.js';
+import { runEach } from '../batch.js';
 import { usageError } from '../errors.js';
 import { OUTPUT_VIDEO_EXTENSIONS } from '../formats.js';
 import type { InputFile } from '../inputs.js';
-import { assertWritableDir, ensureParentDir, withExtension } from '../outputs.js';
+import { ensureParentDir, withExtension } from '../outputs.js';
 import { type ProgressCallback, trainerProgress } from '../progress.js';
 import { writeReportFiles } from '../report-files.js';
 import type { TokenizerPool } from '../tokenizer-pool.js';
 import { VERSION } from '../version.js';
 import { type AudioFacts, audioTokenHeader, decodeAudioInput } from './audio.js';
+import type { DiagnoseOutcome, DiagnoseRun } from './diagnose-run.js';
 
 const video = () => import('@mmtok/video');
 
@@ -266,17 +266,10 @@ async function stillUri(frame: Uint8Array, width: number, height: number): Promi
 export async function diagnoseVideoFiles(
   pool: TokenizerPool,
   inputs: readonly InputFile[],
-  options: { output?: string; tokenizer?: string; title?: string; onProgress?: ProgressCallback },
-): Promise<{
-  report?: DiagnosticsReport;
-  reportPath?: string;
-  htmlPath?: string;
-  files: DiagnosedVideoFile[];
-  failures: FileFailure[];
-}> {
+  options: DiagnoseRun,
+): Promise<DiagnoseOutcome<DiagnosedVideoFile>> {
   const { readFrames } = await video();
-  const outDir = options.output ?? 'mmtok-report';
-  await assertWritableDir(outDir);
+  const outDir = options.output;
   const tokenizer = await pool.getVideo(options.tokenizer ?? 'default');
   const q = tokenizer.quantizer;
   const levels = q?.numQuantizers ?? 1;

@@ -52,10 +52,10 @@ export function fitRowPca(rows: Float32Array, total: number, D: number, dim: num
 
 export interface TrainQuantizerOptions {
   dim: number;
-  /** RVQ only. */
-  codebookSize: number;
-  numQuantizers: number;
-  iterations: number;
+  /** RVQ only: codes per level (default 256), levels (default 4), k-means iterations (default 20). */
+  codebookSize?: number;
+  numQuantizers?: number;
+  iterations?: number;
   /** FSQ only. */
   fsqLevels?: number[];
   seed: number;
@@ -76,9 +76,9 @@ export async function trainCoefficientQuantizer(
   let config: QuantizerConfig;
   if (kind === 'rvq') {
     config = await fitQuantizer(
-      { type: 'rvq', dim: o.dim, codebookSize: o.codebookSize, numQuantizers: o.numQuantizers },
+      { type: 'rvq', dim: o.dim, codebookSize: o.codebookSize ?? 256, numQuantizers: o.numQuantizers ?? 4 },
       { data: coeffs, shape: [total, o.dim] },
-      { seed: o.seed, iterations: o.iterations, backend: o.backend, onProgress: o.onProgress },
+      { seed: o.seed, iterations: o.iterations ?? 20, backend: o.backend, onProgress: o.onProgress },
     );
   } else if (kind === 'fsq') {
     const levels = o.fsqLevels ?? [];

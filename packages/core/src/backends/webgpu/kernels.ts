@@ -4,9 +4,9 @@ import type { KernelTable, Metric, OpInput, OpOutput } from '../ops.js';
 import type { GpuContext } from './device.js';
 import { fsqTables } from './fsq-tables.js';
 import { workgroupsFor } from './program.js';
-import { GatherProgram } from './programs/gather.js';
+import { gatherProgram } from './programs/gather.js';
 import { NearestProgram } from './programs/nearest.js';
-import { FsqDecodeProgram, FsqEncodeProgram, LfqDecodeProgram, LfqEncodeProgram } from './programs/scalar.js';
+import { fsqDecodeProgram, fsqEncodeProgram, lfqDecodeProgram, lfqEncodeProgram } from './programs/scalar.js';
 import { SegmentSumProgram } from './programs/segment-sum.js';
 import { f32Word, runRows } from './rows.js';
 
@@ -34,11 +34,6 @@ function euclideanScale(arrays: readonly Float32Array[], growth = 1): [number, n
 
 /** The webgpu kernel table over one device context. */
 export function webgpuKernels(ctx: GpuContext): KernelTable {
-  const gatherProgram = new GatherProgram();
-  const fsqEncodeProgram = new FsqEncodeProgram();
-  const fsqDecodeProgram = new FsqDecodeProgram();
-  const lfqEncodeProgram = new LfqEncodeProgram();
-  const lfqDecodeProgram = new LfqDecodeProgram();
   const segmentSum = new SegmentSumProgram();
 
   async function nearestCode(i: OpInput<'nearestCode'>): Promise<OpOutput<'nearestCode'>> {

@@ -1,3 +1,5 @@
+import type { WgslProgram } from '../program.js';
+
 /** Invocations per workgroup of the one-item-per-invocation programs. */
 export const WORKGROUP = 256;
 
@@ -14,13 +16,15 @@ export type StorageBinding = readonly [name: string, access: 'read' | 'read_writ
  * bindings from 1, then `main` with the linear item id `id` and its guard against `p.<count>`
  * before `body` (starting and ending with a newline, indented two spaces).
  */
-export function rowKernel(o: {
+export interface RowKernelSpec {
   params: string;
   bindings: readonly StorageBinding[];
   id: string;
   count: string;
   body: string;
-}): string {
+}
+
+export function rowKernel(o: RowKernelSpec): string {
   const bindings = o.bindings
     .map(([name, access, type], i) => `@group(0) @binding(${i + 1}) var<storage, ${access}> ${name}: ${type};`)
     .join('\n');
@@ -35,4 +39,10 @@ fn main(${BUILTINS}) {
   let ${o.id} = (wid.x + wid.y * nwg.x) * WG + lid;
   if (${o.id} >= p.${o.count}) { return; }${o.body}}
 `;
+}
+
+/** A one-item-per-invocation program: its pipeline-cache key and the WGSL rowKernel makes of `spec`. */
+export function rowProgram(key: string, spec: RowKernelSpec): WgslProgram {
+  const source = rowKernel(spec);
+  return { key, workgroupSize: WORKGROUP, itemsPerWorkgroup: WORKGROUP, source: () => source };
 }

@@ -1,5 +1,4 @@
-import type { WgslProgram } from '../program.js';
-import { rowKernel, WORKGROUP } from './row-kernel.js';
+import { rowProgram } from './row-kernel.js';
 
 /**
  * FSQ encode, one row per invocation. Each dimension's level index is found by binary search over
@@ -10,24 +9,18 @@ import { rowKernel, WORKGROUP } from './row-kernel.js';
  *
  * levelMeta per dimension: [thresholdOffset, thresholdCount, baseIndex, codeOffset, basis, levels].
  */
-export class FsqEncodeProgram implements WgslProgram {
-  readonly key = 'fsq/encode';
-  readonly workgroupSize = WORKGROUP;
-  readonly itemsPerWorkgroup = WORKGROUP;
-
-  source(): string {
-    return rowKernel({
-      params: 'rows: u32, dim: u32',
-      bindings: [
-        ['x', 'read', 'array<f32>'],
-        ['levelMeta', 'read', 'array<u32>'],
-        ['table', 'read', 'array<f32>'],
-        ['outIdx', 'read_write', 'array<i32>'],
-        ['outCodes', 'read_write', 'array<f32>'],
-      ],
-      id: 'row',
-      count: 'rows',
-      body: /* wgsl */ `
+export const fsqEncodeProgram = rowProgram('fsq/encode', {
+  params: 'rows: u32, dim: u32',
+  bindings: [
+    ['x', 'read', 'array<f32>'],
+    ['levelMeta', 'read', 'array<u32>'],
+    ['table', 'read', 'array<f32>'],
+    ['outIdx', 'read_write', 'array<i32>'],
+    ['outCodes', 'read_write', 'array<f32>'],
+  ],
+  id: 'row',
+  count: 'rows',
+  body: /* wgsl */ `
   var index = 0u;
   for (var j = 0u; j < p.dim; j++) {
     let z = x[row * p.dim + j];
@@ -45,28 +38,20 @@ export class FsqEncodeProgram implements WgslProgram {
   }
   outIdx[row] = i32(index);
 `,
-    });
-  }
-}
+});
 
 /** FSQ decode: mixed-radix digits of each index, codes looked up from the oracle's table. */
-export class FsqDecodeProgram implements WgslProgram {
-  readonly key = 'fsq/decode';
-  readonly workgroupSize = WORKGROUP;
-  readonly itemsPerWorkgroup = WORKGROUP;
-
-  source(): string {
-    return rowKernel({
-      params: 'rows: u32, dim: u32',
-      bindings: [
-        ['indices', 'read', 'array<i32>'],
-        ['levelMeta', 'read', 'array<u32>'],
-        ['table', 'read', 'array<f32>'],
-        ['out', 'read_write', 'array<f32>'],
-      ],
-      id: 'row',
-      count: 'rows',
-      body: /* wgsl */ `
+export const fsqDecodeProgram = rowProgram('fsq/decode', {
+  params: 'rows: u32, dim: u32',
+  bindings: [
+    ['indices', 'read', 'array<i32>'],
+    ['levelMeta', 'read', 'array<u32>'],
+    ['table', 'read', 'array<f32>'],
+    ['out', 'read_write', 'array<f32>'],
+  ],
+  id: 'row',
+  count: 'rows',
+  body: /* wgsl */ `
   let index = u32(indices[row]);
   for (var j = 0u; j < p.dim; j++) {
     let m = j * 6u;
@@ -74,27 +59,19 @@ export class FsqDecodeProgram implements WgslProgram {
     out[row * p.dim + j] = table[levelMeta[m + 3u] + b];
   }
 `,
-    });
-  }
-}
+});
 
 /** LFQ encode: a bit per positive value; weight 2^(dim-1-j) with msbFirst, else 2^j. */
-export class LfqEncodeProgram implements WgslProgram {
-  readonly key = 'lfq/encode';
-  readonly workgroupSize = WORKGROUP;
-  readonly itemsPerWorkgroup = WORKGROUP;
-
-  source(): string {
-    return rowKernel({
-      params: 'rows: u32, dim: u32, msbFirst: u32, scale: f32',
-      bindings: [
-        ['x', 'read', 'array<f32>'],
-        ['outIdx', 'read_write', 'array<i32>'],
-        ['outCodes', 'read_write', 'array<f32>'],
-      ],
-      id: 'row',
-      count: 'rows',
-      body: /* wgsl */ `
+export const lfqEncodeProgram = rowProgram('lfq/encode', {
+  params: 'rows: u32, dim: u32, msbFirst: u32, scale: f32',
+  bindings: [
+    ['x', 'read', 'array<f32>'],
+    ['outIdx', 'read_write', 'array<i32>'],
+    ['outCodes', 'read_write', 'array<f32>'],
+  ],
+  id: 'row',
+  count: 'rows',
+  body: /* wgsl */ `
   var index = 0u;
   for (var j = 0u; j < p.dim; j++) {
     let positive = x[row * p.dim + j] > 0.0;
@@ -104,26 +81,18 @@ export class LfqEncodeProgram implements WgslProgram {
   }
   outIdx[row] = i32(index);
 `,
-    });
-  }
-}
+});
 
 /** LFQ decode: bit j of each index (two's complement, as the oracle's floor-division reads it). */
-export class LfqDecodeProgram implements WgslProgram {
-  readonly key = 'lfq/decode';
-  readonly workgroupSize = WORKGROUP;
-  readonly itemsPerWorkgroup = WORKGROUP;
-
-  source(): string {
-    return rowKernel({
-      params: 'rows: u32, dim: u32, msbFirst: u32, scale: f32',
-      bindings: [
-        ['indices', 'read', 'array<i32>'],
-        ['out', 'read_write', 'array<f32>'],
-      ],
-      id: 'row',
-      count: 'rows',
-      body: /* wgsl */ `
+export const lfqDecodeProgram = rowProgram('lfq/decode', {
+  params: 'rows: u32, dim: u32, msbFirst: u32, scale: f32',
+  bindings: [
+    ['indices', 'read', 'array<i32>'],
+    ['out', 'read_write', 'array<f32>'],
+  ],
+  id: 'row',
+  count: 'rows',
+  body: /* wgsl */ `
   let index = u32(indices[row]);
   for (var j = 0u; j < p.dim; j++) {
     let w = select(j, p.dim - 1u - j, p.msbFirst != 0u);
@@ -131,6 +100,4 @@ export class LfqDecodeProgram implements WgslProgram {
     out[row * p.dim + j] = select(-p.scale, p.scale, bit);
   }
 `,
-    });
-  }
-}
+});
