@@ -41,7 +41,7 @@ FSQ_LEVELS = [8, 5, 5, 5]
 RVQ_DIM, RVQ_LEVELS, RVQ_CODES = 8, 4, 64
 
 
-# --- quantizers, written to follow vector-quantize-pytorch's semantics ---------------------------
+# --- models (FSQ and RVQ, following vector-quantize-pytorch, are in onnx_fixture_common) ----------
 
 class Encoder(nn.Module):
     def __init__(self, latent_dim):

@@ -49,7 +49,7 @@ RVQ_DIM, RVQ_LEVELS, RVQ_CODES = 8, 4, 64
 RVQ_T = 2
 
 
-# --- quantizers, following vector-quantize-pytorch's semantics -----------------------------------
+# --- models (FSQ and RVQ, following vector-quantize-pytorch, are in onnx_fixture_common) ----------
 
 class Encoder(nn.Module):
     """[B, 3, T_in, H, W] -> [B, D, 1, H/4, W/4] for T_in = 1 or T: a causal temporal conv (front
