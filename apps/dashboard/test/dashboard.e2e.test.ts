@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { type DashboardServer, exportDashboard, startDashboard } from '@mmtok/cli';
 import { decodeTokenFile } from '@mmtok/core';
 import { CodebookAccumulator } from '@mmtok/diagnostics';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fmtMetric, fmtNumber, fmtPercent } from '../src/format.js';
 import { type Fixtures, makeFixtures } from './fixtures.js';
@@ -22,6 +22,12 @@ const CHROMIUM = '/usr/bin/chromium';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = join(root, 'test-artifacts');
 const haveChromium = existsSync(CHROMIUM);
+
+/** Charts and tables render asynchronously: wait until `atLeast` elements match, then count them all. */
+async function settledCount(locator: Locator, atLeast = 1): Promise<number> {
+  await locator.nth(atLeast - 1).waitFor({ state: 'attached', timeout: 15_000 });
+  return locator.count();
+}
 
 // In CI a missing browser is a failure, not a skip: the suite must really run there.
 if (process.env.CI && !haveChromium) {
@@ -107,10 +113,12 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
       expect(p.value).toBe(level.perplexity);
       expect(p.text).toBe(fmtNumber(level.perplexity));
       expect((await shown(`dead-${level.level}`)).value).toBe(level.dead.count);
-      await expect(page.getByTestId(`hist-id-${level.level}`).locator('canvas').count()).resolves.toBeGreaterThan(0);
-      await expect(page.getByTestId(`hist-sorted-${level.level}`).locator('canvas').count()).resolves.toBeGreaterThan(
+      await expect(settledCount(page.getByTestId(`hist-id-${level.level}`).locator('canvas'))).resolves.toBeGreaterThan(
         0,
       );
+      await expect(
+        settledCount(page.getByTestId(`hist-sorted-${level.level}`).locator('canvas')),
+      ).resolves.toBeGreaterThan(0);
     }
     await page
       .getByTestId('level-0')
@@ -122,7 +130,7 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
   it('codebook view of the trained FSQ tokenizer shows level occupancy', async () => {
     await open('#/codebook/s1');
     expect(fx.b.codebook!.structure?.type).toBe('fsq');
-    await expect(page.getByTestId('fsq-occupancy').locator('canvas').count()).resolves.toBe(3);
+    await expect(settledCount(page.getByTestId('fsq-occupancy').locator('canvas'), 3)).resolves.toBe(3);
     expect((await shown('utilization-0')).value).toBe(fx.b.codebook!.perLevel[0].utilization);
     await page.screenshot({ path: join(artifacts, 'codebook-fsq.png'), fullPage: true });
   });
@@ -130,7 +138,7 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
   it('reconstruction view: per-item PSNR equals the report, sorting works, images side by side with a difference', async () => {
     await open('#/reconstruction/s0');
     const rows = page.locator('[data-testid="items-table"] tbody tr');
-    await expect(rows.count()).resolves.toBe(fx.a.metrics!.items.length);
+    await expect(settledCount(rows, fx.a.metrics!.items.length)).resolves.toBe(fx.a.metrics!.items.length);
     for (const item of fx.a.metrics!.items) {
       const cell = page.locator(`tr[data-item="${item.id}"] td[data-metric="psnr"]`);
       expect(Number(await cell.getAttribute('data-value'))).toBe(item.values.psnr);
@@ -149,7 +157,7 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
     // The selected (first) item's images and their difference.
     const diff = page.getByTestId('image-diff');
     await diff.locator('canvas').nth(2).waitFor();
-    await expect(diff.locator('canvas').count()).resolves.toBe(3);
+    await expect(settledCount(diff.locator('canvas'), 3)).resolves.toBe(3);
     const selectedId = await page.getByTestId('media-title').textContent();
     const selected = fx.a.metrics!.items.find((i) => i.id === selectedId)!;
     const pagePsnr = Number(await page.getByTestId('page-psnr').getAttribute('data-value'));
@@ -182,8 +190,8 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
       const m = table.locator(`tr[data-figure="mean-psnr"] td[data-side="${side}"]`);
       expect(Number(await m.getAttribute('data-value'))).toBe(report.metrics!.aggregate.psnr.mean);
     }
-    await expect(page.getByTestId('compare-usage').locator('canvas').count()).resolves.toBeGreaterThan(0);
-    await expect(page.getByTestId('compare-items').locator('tbody tr').count()).resolves.toBe(2);
+    await expect(settledCount(page.getByTestId('compare-usage').locator('canvas'))).resolves.toBeGreaterThan(0);
+    await expect(settledCount(page.getByTestId('compare-items').locator('tbody tr'), 2)).resolves.toBe(2);
     // Swapping A and B through the pickers.
     await page.getByTestId('compare-a').selectOption('s1');
     await page.getByTestId('compare-b').selectOption('s0');
