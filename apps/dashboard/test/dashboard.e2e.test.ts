@@ -304,7 +304,6 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
         if (!entry.media[url].includes('does-not-exist')) await stat(join(out, url));
       }
     expect((await readdir(out)).some((f) => f.includes('.tmp-'))).toBe(false);
-    await open('').catch(() => undefined);
     // Served by a plain static server, the copy opens the same reports.
     const { createServer } = await import('node:http');
     const srv = createServer(async (req, res) => {
@@ -333,7 +332,11 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
       await page.getByTestId('image-diff').locator('canvas').nth(2).waitFor();
       await page.screenshot({ path: join(artifacts, 'export.png'), fullPage: true });
     } finally {
-      await new Promise((ok) => srv.close(ok));
+      // Chromium keeps its connections alive; close() alone would wait on them forever.
+      await page.goto('about:blank');
+      const closed = new Promise((ok) => srv.close(ok));
+      srv.closeAllConnections();
+      await closed;
     }
   });
 
