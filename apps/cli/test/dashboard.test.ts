@@ -1,13 +1,21 @@
 /** The dashboard server and export: what they hand out, what they refuse, and how they write. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMmtokError } from '@mmtok/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DashboardServer, exportDashboard, startDashboard } from '../src/api/dashboard.js';
 import { runCli } from '../src/cli.js';
 import { decodeRequestPath } from '../src/dashboard/server.js';
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 let dir: string;
 let appDir: string;
@@ -19,8 +27,9 @@ function get(
   path: string,
   headers: Record<string, string> = {},
   method = 'GET',
+  base = server.url,
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  const u = new URL(server.url);
+  const u = new URL(base);
   return new Promise((ok, fail) => {
     const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
       let body = '';
@@ -209,5 +218,62 @@ describe('mmtok dashboard', () => {
     const bad = streams();
     expect(await runCli(['dashboard', reportPath, '--export', join(dir, 'x'), '--port', '8080'], bad.s)).toBe(2);
     expect(bad.out.stderr).toContain('--port and --export');
+  });
+
+  /** The real `mmtok dashboard` process, serving the test app (MMTOK_DASHBOARD_APP). */
+  function mmtokDashboard(args: string[], app = appDir) {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', TSX, MAIN, 'dashboard', ...args], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', MMTOK_DASHBOARD_APP: app },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    // 'close', not 'exit': it comes after the output pipes are drained.
+    const exited = once(child, 'close') as Promise<[number | null, string | null]>;
+    // With --json it prints one JSON document once it listens, then keeps serving.
+    const printed = new Promise<unknown>((ok, fail) => {
+      child.stdout.on('data', (c) => {
+        stdout += c;
+        try {
+          ok(JSON.parse(stdout));
+        } catch {}
+      });
+      void exited.then(() => fail(new Error(`exited before printing JSON: ${stdout}${stderr}`)));
+    });
+    printed.catch(() => undefined); // awaited only by the tests that expect it
+    return { child, exited, printed, stderr: () => stderr };
+  }
+
+  it('as a process: prints its URL, serves until SIGINT, then exits 0 and frees the port', async () => {
+    const run = mmtokDashboard(['run', '--json']);
+    const { url, reports } = (await run.printed) as { url: string; reports: number };
+    expect(reports).toBe(1);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect((await get('/', {}, 'GET', url)).body).toContain('<title>app</title>');
+    expect(JSON.parse((await get('/api/reports.json', {}, 'GET', url)).body).reports).toHaveLength(1);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toEqual([0, null]);
+    // The port is free again at once.
+    const probe = createServer();
+    await new Promise<void>((ok, fail) => probe.once('error', fail).listen(Number(new URL(url).port), '127.0.0.1', ok));
+    await new Promise((ok) => probe.close(ok));
+  });
+
+  it('as a process: a port in use or a missing app fails with its code and a non-zero exit', async () => {
+    const busy = createServer();
+    await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', ok));
+    try {
+      const port = String((busy.address() as { port: number }).port);
+      const taken = mmtokDashboard(['run', '--port', port]);
+      expect((await taken.exited)[0]).not.toBe(0);
+      expect(taken.stderr()).toMatch(/^mmtok: port \d+ on 127\.0\.0\.1 is in use.+ \(MMTOK_IO\)$/m);
+    } finally {
+      await new Promise((ok) => busy.close(ok));
+    }
+    const unbuilt = mmtokDashboard([], join(dir, 'not-built'));
+    expect((await unbuilt.exited)[0]).not.toBe(0);
+    expect(unbuilt.stderr()).toMatch(/\(MMTOK_DASHBOARD_NOT_BUILT\)$/m);
+    expect(unbuilt.stderr()).toContain('MMTOK_DASHBOARD_APP');
   });
 });

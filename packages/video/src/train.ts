@@ -111,19 +111,18 @@ export async function trainVideoTokenizer(
       ...(options.height ? { height: options.height } : {}),
     },
   };
-  await mkdir(options.outDir, { recursive: true });
   const manifestPath = join(options.outDir, 'manifest.json');
-  const write = (m: VideoTokenizerManifest) => writeManifestJson(manifestPath, m);
   if (kind === 'per-frame') {
     const ref = options.imageTokenizer ?? 'default';
     const image = ref.includes('/') || ref.endsWith('.json') ? relative(resolve(options.outDir), resolve(ref)) : ref;
-    await write({
+    await mkdir(options.outDir, { recursive: true });
+    await writeManifestJson(manifestPath, {
       ...base,
       encoder: { kind: 'per-frame', image },
       decoder: { kind: 'per-frame' },
       tokens: { layout: ['t', 'h', 'w', 'levels'], causal: false },
       ...(options.metadata ? { metadata: options.metadata } : {}),
-    });
+    } satisfies VideoTokenizerManifest);
     return { manifestPath };
   }
   if (kind !== 'tubelet')

@@ -1,3 +1,4 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFrames } from '../src/frames.js';
@@ -89,5 +90,21 @@ describe('video tokenizers', () => {
     expect(tokens.shape).toEqual([Math.ceil(11 / 2), 9, 10, 1]);
     const back = await collect(tok.decode(tokens));
     expect(back.frames.length).toBe(11);
+  });
+
+  it('training that fails on its inputs or options leaves no output folder behind', async () => {
+    const bad = join(dir, 'corrupt.mp4');
+    writeFileSync(bad, 'not a video');
+    const cases: [string[], object, string][] = [
+      [[bad], {}, 'MMTOK_VIDEO_DECODE'],
+      [[], {}, 'MMTOK_EMPTY'],
+      [[src], { patchSize: 0 }, 'MMTOK_CONFIG'],
+      [[src], { kind: 'nope' }, 'MMTOK_CONFIG'],
+    ];
+    for (const [i, [inputs, options, code]] of cases.entries()) {
+      const out = join(dir, `failed-${i}`);
+      await expect(trainVideoTokenizer(inputs, { outDir: out, ...options })).rejects.toMatchObject({ code });
+      expect(existsSync(out)).toBe(false);
+    }
   });
 });

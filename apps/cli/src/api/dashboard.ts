@@ -45,13 +45,14 @@ const EXPORT_MARKER = '.mmtok-dashboard-export';
  * dashboard's dev tooling at run time. `npm run build` builds it with everything else.
  */
 async function appDirOf(dir: string | undefined): Promise<string> {
-  const appDir = resolve(dir ?? DEFAULT_APP_DIR);
+  // MMTOK_DASHBOARD_APP serves another build of the app (a custom or relocated one).
+  const appDir = resolve(dir ?? (process.env.MMTOK_DASHBOARD_APP || DEFAULT_APP_DIR));
   try {
     await stat(join(appDir, 'index.html'));
   } catch {
     throw new MmtokError(
       'MMTOK_DASHBOARD_NOT_BUILT',
-      `the dashboard app is not built (no ${join(appDir, 'index.html')}); run \`npm run build\` at the repository root (or \`npm run build -w @mmtok/dashboard\`) and try again`,
+      `the dashboard app is not built (no ${join(appDir, 'index.html')}); run \`npm run build\` at the repository root (or \`npm run build -w @mmtok/dashboard\`), or set MMTOK_DASHBOARD_APP to a built app folder, and try again`,
       { appDir },
     );
   }
