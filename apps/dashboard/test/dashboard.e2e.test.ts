@@ -15,7 +15,7 @@ import { decodeTokenFile } from '@mmtok/core';
 import { CodebookAccumulator } from '@mmtok/diagnostics';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fmtMetric, fmtNumber, fmtPercent } from '../src/format.js';
+import { fmtFixed, fmtMetric, fmtNumber, fmtPercent } from '../src/format.js';
 import { type Fixtures, makeFixtures } from './fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,6 +27,17 @@ const haveChromium = existsSync(CHROMIUM);
 async function settledCount(locator: Locator, atLeast = 1): Promise<number> {
   await locator.nth(atLeast - 1).waitFor({ state: 'attached', timeout: 15_000 });
   return locator.count();
+}
+
+/** Distinct colours on a 2D canvas: 1 (a flat fill, or never drawn) means blank. */
+async function colours(canvas: Locator): Promise<number> {
+  return canvas.evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < d.length; i += 4)
+      seen.add(((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]) >>> 0);
+    return seen.size;
+  });
 }
 
 // In CI a missing browser is a failure, not a skip: the suite must really run there.
@@ -51,7 +62,10 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
     dir = await mkdtemp(join(tmpdir(), 'mmtok-dashboard-'));
     await mkdir(artifacts, { recursive: true });
     fx = await makeFixtures(dir);
-    server = await startDashboard({ reports: [fx.reportA, fx.reportB, fx.malformed, fx.newer] });
+    // Served as s0…s6, in this order: tests address them by those keys.
+    server = await startDashboard({
+      reports: [fx.reportA, fx.reportB, fx.malformed, fx.newer, fx.reportAudio, fx.reportVideo, fx.reportVideoFiles],
+    });
     // playwright gives every launch a fresh temporary profile (--user-data-dir) and removes it on close.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -174,7 +188,99 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
     const text = await problem.first().textContent();
     expect(text).toContain('reconstructed image could not be loaded');
     expect(text).toContain('does-not-exist.png');
+    // The original is still shown, alone: drawn at its size, no difference image, a note naming what is missing.
+    const diff = page.getByTestId('image-diff');
+    const original = diff.locator('canvas[aria-label="original"]');
+    await original.waitFor();
+    await expect.poll(() => colours(original)).toBeGreaterThan(1);
+    expect(await original.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 48]);
+    expect(await diff.locator('canvas').count()).toBe(1);
+    expect(await diff.getByTestId('page-psnr').count()).toBe(0);
+    const alone = diff.getByTestId('shown-alone');
+    await expect(alone.getAttribute('data-missing')).resolves.toBe('reconstruction');
+    await expect(alone.textContent()).resolves.toContain('Only the original is shown');
     await page.screenshot({ path: join(artifacts, 'missing-media.png'), fullPage: true });
+  });
+
+  it('audio report: every metric equals the report, both players load their clip, waveforms and spectrograms drawn', async () => {
+    await open('#/reconstruction/s4');
+    const item = fx.audio.metrics!.items[0];
+    expect(Object.keys(item.values)).toEqual(expect.arrayContaining(['snr', 'siSdr']));
+    for (const [name, value] of Object.entries(item.values)) {
+      const cell = page.locator(`tr[data-item="${item.id}"] td[data-metric="${name}"]`);
+      expect(Number(await cell.getAttribute('data-value'))).toBe(value);
+      await expect(cell.textContent()).resolves.toBe(fmtMetric(name, value));
+    }
+    const view = page.getByTestId('audio-view');
+    const { sampleRate, durationSeconds } = fx.audio.data;
+    for (const label of ['original', 'reconstruction']) {
+      // The clip's own rate and length, not those of the context that decoded it.
+      const caption = view.getByTestId(`track-${label}`);
+      await caption.waitFor();
+      expect(Number(await caption.getAttribute('data-sample-rate'))).toBe(sampleRate);
+      await expect(caption.textContent()).resolves.toContain(`${fmtFixed(durationSeconds, 2)} s at ${sampleRate} Hz`);
+      const player = view.locator(`audio[aria-label="${label} audio"]`);
+      await expect.poll(() => player.evaluate((a: HTMLAudioElement) => a.duration)).toBeCloseTo(durationSeconds!, 3);
+      for (const drawing of ['waveform', 'spectrogram']) {
+        await expect.poll(() => colours(view.locator(`canvas[aria-label="${label} ${drawing}"]`))).toBeGreaterThan(1);
+      }
+    }
+    await page.screenshot({ path: join(artifacts, 'audio.png'), fullPage: true });
+  });
+
+  it("video report: the worst frames with the report's PSNR/SSIM, their stills and differences drawn", async () => {
+    await open('#/reconstruction/s5');
+    const item = fx.video.metrics!.items[0];
+    const worst = item.video!.worstFrames;
+    const table = page.getByTestId('worst-frames');
+    await expect(settledCount(table.locator('tbody tr'), worst.length)).resolves.toBe(worst.length);
+    for (const w of worst) {
+      for (const [name, value] of [
+        ['psnr', w.psnr],
+        ['ssim', w.ssim],
+      ] as const) {
+        const cell = table.locator(`tr[data-frame="${w.frame}"] td[data-metric="${name}"]`);
+        expect(Number(await cell.getAttribute('data-value'))).toBe(value);
+        await expect(cell.textContent()).resolves.toBe(fmtMetric(name, value));
+      }
+    }
+    // Each still pair shown with its difference; PSNR measured on the stills is the report's for that frame.
+    const frames = [...new Set(item.media!.map((m) => m.frame))];
+    expect(frames.length).toBeGreaterThan(0);
+    await expect(settledCount(page.getByTestId('frame-stills'), frames.length)).resolves.toBe(frames.length);
+    for (const frame of frames) {
+      const stills = page.locator(`[data-testid="frame-stills"][data-frame="${frame}"]`);
+      await expect(settledCount(stills.locator('canvas'), 3)).resolves.toBe(3);
+      for (let i = 0; i < 3; i++) await expect.poll(() => colours(stills.locator('canvas').nth(i))).toBeGreaterThan(1);
+      const measured = Number(await stills.getByTestId('page-psnr').getAttribute('data-value'));
+      const reported = worst.find((w) => w.frame === frame)!.psnr!;
+      expect(Math.abs(measured - reported)).toBeLessThan(0.01);
+    }
+    await page.screenshot({ path: join(artifacts, 'video-frames.png'), fullPage: true });
+  });
+
+  it('video files: both clips load, the difference of the frame shown is drawn, seeking one seeks the other', async () => {
+    await open('#/reconstruction/s6');
+    const view = page.getByTestId('video-diff');
+    const videos = view.locator('video');
+    await expect(settledCount(videos, 2)).resolves.toBe(2);
+    const v = fx.videoFiles.metrics!.items[0].video!;
+    for (let i = 0; i < 2; i++) {
+      await expect
+        .poll(() => videos.nth(i).evaluate((e: HTMLVideoElement) => e.duration))
+        .toBeCloseTo(v.frames / v.fps!, 1);
+    }
+    const difference = view.locator('canvas[aria-label="difference"]');
+    await expect.poll(() => colours(difference)).toBeGreaterThan(1);
+    await videos.nth(0).evaluate((e: HTMLVideoElement) => {
+      e.currentTime = 0.5;
+    });
+    await expect.poll(() => videos.nth(1).evaluate((e: HTMLVideoElement) => e.currentTime)).toBeCloseTo(0.5, 2);
+    expect(await view.getByTestId('problem').count()).toBe(0);
+    // The report's worst frames are listed under the players too.
+    const rows = page.getByTestId('worst-frames').locator('tbody tr');
+    await expect(settledCount(rows, v.worstFrames.length)).resolves.toBe(v.worstFrames.length);
+    await page.screenshot({ path: join(artifacts, 'video-files.png'), fullPage: true });
   });
 
   it('compare: default vs trained side by side', async () => {

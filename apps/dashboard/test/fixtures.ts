@@ -2,9 +2,10 @@
  * Real inputs for the end-to-end test, made with the CLI's programmatic API: two small images,
  * a report of the default tokenizer (with the media `mmtok diagnose` records: the original's path
  * and its reconstruction written beside the report), a tokenizer trained on them (FSQ) and its
- * report (media rewritten: original embedded, one reconstruction missing), token files, and two
- * bad reports.
+ * report (media rewritten: original embedded, one reconstruction missing), token files, two bad
+ * reports, and audio and video reports of short ffmpeg-made clips.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,15 @@ export interface Fixtures {
   b: DiagnosticsReport;
   /** Item of report B whose reconstruction is deliberately missing. */
   missingItem: string;
+  /** Audio report: the clips embedded as WAV data: URIs, as `mmtok diagnose` writes them. */
+  reportAudio: string;
+  audio: DiagnosticsReport;
+  /** Video report as `mmtok diagnose` writes it: the worst frames' stills embedded. */
+  reportVideo: string;
+  video: DiagnosticsReport;
+  /** The same video report with its media rewritten to the original clip and its decoded tokens (WebM). */
+  reportVideoFiles: string;
+  videoFiles: DiagnosticsReport;
 }
 
 /**
@@ -56,6 +66,45 @@ async function addMedia(
   }
   await writeFile(reportPath, JSON.stringify(report, null, 2));
   return report;
+}
+
+function ffmpeg(...args: string[]): void {
+  execFileSync('ffmpeg', ['-v', 'error', '-y', ...args]);
+}
+
+/** A 1.5 s rising chirp at 16 kHz, and its diagnose report. */
+async function audioReport(dir: string): Promise<{ reportPath: string; report: DiagnosticsReport }> {
+  const wav = join(dir, 'audio/chirp.wav');
+  await mkdir(dirname(wav), { recursive: true });
+  ffmpeg('-f', 'lavfi', '-i', "aevalsrc='0.4*sin(2*PI*(200+1200*t)*t)':s=16000:d=1.5", wav);
+  const r = await diagnoseFiles({ inputs: [wav], output: join(dir, 'audio-report') });
+  if (!r.report || !r.reportPath) throw new Error('audio diagnose wrote no report');
+  return { reportPath: r.reportPath, report: r.report };
+}
+
+/**
+ * A 1 s 64×48 test pattern (WebM, which Chromium plays), its diagnose report, and a copy of that
+ * report whose media are the clip and its decoded tokens, for the players' difference view.
+ */
+async function videoReports(dir: string) {
+  const clip = join(dir, 'video/pattern.webm');
+  await mkdir(dirname(clip), { recursive: true });
+  ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=8:duration=1', '-c:v', 'libvpx-vp9', '-b:v', '200k', clip);
+  const r = await diagnoseFiles({ inputs: [clip], output: join(dir, 'video-report') });
+  if (!r.report || !r.reportPath) throw new Error('video diagnose wrote no report');
+  await encodeFiles({ inputs: [clip], output: join(dir, 'video-tokens/') });
+  const decoded = join(dir, 'video-rec/pattern.webm');
+  await decodeFiles({ inputs: [join(dir, 'video-tokens/pattern.mmtok')], output: decoded });
+  const reportVideoFiles = join(dir, 'video-files/report.json');
+  await mkdir(dirname(reportVideoFiles), { recursive: true });
+  const videoFiles = JSON.parse(await readFile(r.reportPath, 'utf8')) as DiagnosticsReport;
+  const base = dirname(reportVideoFiles);
+  videoFiles.metrics!.items[0].media = [
+    { label: 'original', mime: 'video/webm', src: relative(base, clip) },
+    { label: 'reconstruction', mime: 'video/webm', src: relative(base, decoded) },
+  ];
+  await writeFile(reportVideoFiles, JSON.stringify(videoFiles, null, 2));
+  return { reportVideo: r.reportPath, video: r.report, reportVideoFiles, videoFiles };
 }
 
 export async function makeFixtures(dir: string): Promise<Fixtures> {
@@ -93,6 +142,8 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   await writeFile(malformed, '{"schemaVersion": 1, "tokenizer": {"name": "x"}, "data": {"items": 2}');
   const newer = join(dir, 'bad/newer.json');
   await writeFile(newer, JSON.stringify({ ...withMediaA, schemaVersion: 99 }));
+  const audio = await audioReport(dir);
+  const videos = await videoReports(dir);
   return {
     dir,
     reportA,
@@ -103,5 +154,8 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
     a: withMediaA,
     b: withMediaB,
     missingItem,
+    reportAudio: audio.reportPath,
+    audio: audio.report,
+    ...videos,
   };
 }

@@ -3,22 +3,46 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { fetchMedia } from '../data/fetch-media.js';
 import type { Problem } from '../data/problem.js';
+import { fmtFixed } from '../format.js';
 import { ProblemBox } from './problem-box.js';
 
 const WIDTH = 480;
 /** Spectrograms past this length are drawn from the first part only, to keep the page responsive. */
 const MAX_SECONDS = 30;
 
+/** Decoding rate when the file's own is unknown (not WAV); only the drawings use it. */
+const FALLBACK_RATE = 48000;
+
 interface Track {
   url: string;
   samples: Float32Array;
   sampleRate: number;
+  /** False when the file's rate could not be read and `sampleRate` is the fallback. */
+  nativeRate: boolean;
 }
 
-async function decodeAudio(blob: Blob): Promise<{ samples: Float32Array; sampleRate: number }> {
-  const ctx = new OfflineAudioContext(1, 1, 44100);
-  const buffer = await ctx.decodeAudioData(await blob.arrayBuffer());
-  return { samples: buffer.getChannelData(0), sampleRate: buffer.sampleRate };
+/** The sample rate a WAV file declares in its fmt chunk; undefined for anything else. */
+function wavSampleRate(bytes: ArrayBuffer): number | undefined {
+  const v = new DataView(bytes);
+  const tag = (at: number) => String.fromCharCode(...new Uint8Array(bytes, at, 4));
+  if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return undefined;
+  // Chunks: id, little-endian size, data padded to an even length. fmt data: format, channels, rate.
+  let at = 12;
+  while (at + 16 <= bytes.byteLength) {
+    if (tag(at) === 'fmt ') return v.getUint32(at + 12, true);
+    const size = v.getUint32(at + 4, true);
+    at += 8 + size + (size % 2);
+  }
+  return undefined;
+}
+
+async function decodeAudio(blob: Blob): Promise<Omit<Track, 'url'>> {
+  const bytes = await blob.arrayBuffer();
+  const native = wavSampleRate(bytes);
+  // decodeAudioData resamples to its context's rate: decode at the file's own so the drawings and the caption are true.
+  const ctx = new OfflineAudioContext(1, 1, native ?? FALLBACK_RATE);
+  const buffer = await ctx.decodeAudioData(bytes);
+  return { samples: buffer.getChannelData(0), sampleRate: buffer.sampleRate, nativeRate: native !== undefined };
 }
 
 function drawWaveform(c: HTMLCanvasElement, x: Float32Array): void {
@@ -80,8 +104,9 @@ function TrackView({ track, label }: { track: Track; label: string }) {
     if (spec.current) drawSpectrogram(spec.current, track.samples, track.sampleRate);
   }, [track]);
   return html`<figure class="track">
-    <figcaption>${label} · ${(track.samples.length / track.sampleRate).toFixed(2)} s at ${track.sampleRate} Hz</figcaption>
-    <audio controls preload="metadata" src=${track.url}></audio>
+    <figcaption data-testid=${`track-${label}`} data-sample-rate=${track.nativeRate ? track.sampleRate : ''}>
+      ${label} · ${fmtFixed(track.samples.length / track.sampleRate, 2)} s${track.nativeRate ? ` at ${track.sampleRate} Hz` : ''}</figcaption>
+    <audio controls preload="metadata" src=${track.url} aria-label=${`${label} audio`}></audio>
     <canvas ref=${wave} class="waveform" aria-label=${`${label} waveform`}></canvas>
     <canvas ref=${spec} class="spectrogram" aria-label=${`${label} spectrogram`}></canvas>
   </figure>`;

@@ -58,15 +58,16 @@ function PixelCanvas({ image, label }: { image: ImageData; label: string }) {
   return html`<figure><canvas ref=${ref} class="media" aria-label=${label}></canvas><figcaption>${label}</figcaption></figure>`;
 }
 
+/** What could be shown; either image may be missing (its problem says why), and then there is no difference. */
 interface Loaded {
-  original: ImageData;
-  reconstruction: ImageData;
+  original?: ImageData;
+  reconstruction?: ImageData;
   difference?: ImageData;
   psnr?: number;
   sizeMismatch?: string;
 }
 
-/** Original, reconstruction and their amplified difference, side by side. */
+/** Original, reconstruction and their amplified difference, side by side; whichever loaded when one did not. */
 export function ImageDiff(props: { original?: string; reconstruction?: string; sources?: Record<string, string> }) {
   const [state, setState] = useState<{ loaded?: Loaded; problems: Problem[] }>({ problems: [] });
   useEffect(() => {
@@ -103,16 +104,17 @@ export function ImageDiff(props: { original?: string; reconstruction?: string; s
         }
       }
       const [a, b] = images;
-      let loaded: Loaded | undefined;
+      const loaded: Loaded = {
+        original: a && new ImageData(a.rgba, a.width, a.height),
+        reconstruction: b && new ImageData(b.rgba, b.width, b.height),
+      };
       if (a && b) {
-        const same = a.width === b.width && a.height === b.height;
-        loaded = {
-          original: new ImageData(a.rgba, a.width, a.height),
-          reconstruction: new ImageData(b.rgba, b.width, b.height),
-          ...(same
-            ? { difference: differenceImage(a, b), psnr: psnr(rgb(a), rgb(b)) }
-            : { sizeMismatch: `original ${a.width}×${a.height}, reconstruction ${b.width}×${b.height}` }),
-        };
+        if (a.width === b.width && a.height === b.height) {
+          loaded.difference = differenceImage(a, b);
+          loaded.psnr = psnr(rgb(a), rgb(b));
+        } else {
+          loaded.sizeMismatch = `original ${a.width}×${a.height}, reconstruction ${b.width}×${b.height}`;
+        }
       }
       if (live) setState({ loaded, problems });
     })();
@@ -126,16 +128,23 @@ export function ImageDiff(props: { original?: string; reconstruction?: string; s
     ${
       l
         ? html`<div class="side-by-side">
-            <${PixelCanvas} image=${l.original} label="original" />
-            <${PixelCanvas} image=${l.reconstruction} label="reconstruction" />
+            ${l.original ? html`<${PixelCanvas} image=${l.original} label="original" />` : null}
+            ${l.reconstruction ? html`<${PixelCanvas} image=${l.reconstruction} label="reconstruction" />` : null}
             ${l.difference ? html`<${PixelCanvas} image=${l.difference} label=${`|difference| × ${GAIN}`} />` : null}
           </div>
-          ${
-            l.sizeMismatch
-              ? html`<p class="note">No difference view: the sizes differ (${l.sizeMismatch}).</p>`
-              : html`<p class="note" data-testid="page-psnr" data-value=${l.psnr}>PSNR measured in the page: ${fmtFixed(l.psnr, 2)} dB</p>`
-          }`
+          <${Note} loaded=${l} />`
         : null
     }
   </div>`;
+}
+
+/** Under the images: the PSNR measured here, or why there is no difference image. */
+function Note({ loaded: l }: { loaded: Loaded }) {
+  if (l.difference) {
+    return html`<p class="note" data-testid="page-psnr" data-value=${l.psnr}>PSNR measured in the page: ${fmtFixed(l.psnr, 2)} dB</p>`;
+  }
+  if (l.sizeMismatch) return html`<p class="note">No difference view: the sizes differ (${l.sizeMismatch}).</p>`;
+  if (!l.original && !l.reconstruction) return null;
+  const [shown, missing] = l.original ? ['original', 'reconstruction'] : ['reconstruction', 'original'];
+  return html`<p class="note" data-testid="shown-alone" data-missing=${missing}>Only the ${shown} is shown: the ${missing} could not be loaded, so there is no difference image.</p>`;
 }

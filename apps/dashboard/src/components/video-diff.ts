@@ -50,7 +50,7 @@ export function VideoDiff(props: { original?: string; reconstruction?: string; s
       <figure><video ref=${b} class="media" controls muted preload="auto" src=${props.reconstruction}
         onSeeked=${() => seeked(b.current, a.current)} onLoadedData=${drawDiff} onError=${failed('reconstructed', props.reconstruction)}></video>
         <figcaption>reconstruction</figcaption></figure>
-      <figure><canvas ref=${diff} class="media"></canvas><figcaption>|difference| of the frame shown × 4</figcaption></figure>
+      <figure><canvas ref=${diff} class="media" aria-label="difference"></canvas><figcaption>|difference| of the frame shown × 4</figcaption></figure>
     </div>
   </div>`;
 }

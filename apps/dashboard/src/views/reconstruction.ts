@@ -4,7 +4,8 @@ import { useMemo, useState } from 'preact/hooks';
 import { AudioView } from '../components/audio-view.js';
 import { ImageDiff } from '../components/image-diff.js';
 import { VideoDiff } from '../components/video-diff.js';
-import { itemMedia } from '../data/media.js';
+import { VideoFrames } from '../components/video-frames.js';
+import { frameStills, itemMedia } from '../data/media.js';
 import { fmtMetric } from '../format.js';
 
 interface Sort {
@@ -25,15 +26,19 @@ function sortItems(items: readonly ItemMetrics[], sort: Sort): ItemMetrics[] {
 
 function MediaPanel({ item, sources }: { item: ItemMetrics; sources?: Record<string, string> }) {
   const media = itemMedia(item);
+  // A video item's worst frames (metrics, stills) come with or without playable clips.
+  const frames =
+    item.video || frameStills(item).length ? html`<${VideoFrames} item=${item} sources=${sources} />` : null;
   if (!media) {
+    if (frames) return frames;
     return html`<div class="problem" role="status" data-testid="no-media">
       <strong>No media for ${item.id}</strong>
-      <p>This item has no media clips in the report, so only its metrics can be shown. Items with <code>media</code> (<code>[{ label, mime, src }]</code>, as mmtok diagnose writes for audio) are shown side by side here.</p>
+      <p>This item has no media clips in the report, so only its metrics can be shown. Items with <code>media</code> (<code>[{ label, mime, src }]</code>, as mmtok diagnose writes them) are shown side by side here.</p>
     </div>`;
   }
   const props = { original: media.original, reconstruction: media.reconstruction, sources };
   if (media.kind === 'audio') return html`<${AudioView} ...${props} />`;
-  if (media.kind === 'video') return html`<${VideoDiff} ...${props} />`;
+  if (media.kind === 'video') return html`<${VideoDiff} ...${props} />${frames}`;
   return html`<${ImageDiff} ...${props} />`;
 }
 
