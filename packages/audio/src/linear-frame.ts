@@ -131,7 +131,7 @@ export class LinearFrameCodec implements AudioCodec {
   /** Frame rows → levels-major codes. */
   async codeFrames(rows: Float32Array, frames: number, levels: number): Promise<Codes> {
     if (frames === 0) return { indices: new Int32Array(0), levels, frames: 0 };
-    const z = this.transform.forward(rows);
+    const z = await this.transform.forward(rows, { backend: this.backend });
     const idx = await this.quantizer.encode(
       { data: z, shape: [frames, this.transform.dim] },
       { backend: this.backend },
@@ -148,7 +148,7 @@ export class LinearFrameCodec implements AudioCodec {
       { data: rowsMajor, shape: L === 1 && this.levels === 1 ? [T] : [T, L] },
       { backend: this.backend },
     );
-    const rows = this.transform.inverse(z.data);
+    const rows = await this.transform.inverse(z.data, { backend: this.backend });
     const N = this.transform.frameLength;
     const w = this.transform.window;
     for (let r = 0; r < rows.length; r += N) for (let n = 0; n < N; n++) rows[r + n] *= w[n];

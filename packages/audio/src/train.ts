@@ -136,7 +136,7 @@ export async function trainAudioTokenizer(
     pca.components,
     new Float32Array(dim).fill(1),
   );
-  const coeffs = transform.forward(rows);
+  const coeffs = await transform.forward(rows, { backend: options.backend });
 
   report?.({ stage: 'quantizer' });
   const { config, quantizer } = await trainCoefficientQuantizer('rvq', coeffs, total, {

@@ -1,9 +1,10 @@
 /**
  * Kernel benchmark: every op on every backend at the sizes of issue #3, median of 5 after a
- * warm-up, beside the issue's reference figures and faiss IndexFlatL2 measured in the same run.
+ * warm-up, beside the issue's reference figures, and faiss IndexFlatL2 and torch's F.linear
+ * measured in the same run.
  * Prints a table and writes bench-results/bench.json.
  *
- *   npx tsx --conditions=source scripts/bench.ts [--backends=ort,webgpu] [--reps=5] [--no-faiss]
+ *   npx tsx --conditions=source scripts/bench.ts [--backends=ort,webgpu] [--reps=5] [--no-faiss] [--no-torch]
  * Without --backends: js and every backend an unnamed call may pick (not a software GPU adapter).
  */
 import { spawnSync } from 'node:child_process';
@@ -61,7 +62,10 @@ function normals(rng: Random, n: number): Float32Array {
 
 const REFERENCE = 'vector-quantize-pytorch';
 
-function cases(): Case[] {
+/** The video default's tubelet transform at 1280×720: 160×90 tubelets of 4×8×8×3 values → 32. */
+const AFFINE = { rows: 14400, inDim: 768, outDim: 32 };
+
+function cases(linearReference: Reference | undefined): Case[] {
   const rng = new Random(SEED);
   const [n, d, k] = [65536, 64, 1024];
   const x = normals(rng, n * d);
@@ -120,6 +124,18 @@ function cases(): Case[] {
       scale: 1,
       msbFirst: true,
     }),
+    opCase(
+      'affine (linear transform)',
+      `N=${AFFINE.rows} ${AFFINE.inDim}→${AFFINE.outDim}`,
+      'affine',
+      {
+        ...AFFINE,
+        x: normals(rng, AFFINE.rows * AFFINE.inDim),
+        weight: normals(rng, AFFINE.outDim * AFFINE.inDim),
+        bias: normals(rng, AFFINE.outDim),
+      },
+      linearReference,
+    ),
     opCase('gather (VQ decode)', vq, 'gather', { codebook, dim: d, indices: assignments }),
     opCase('k-means assign', vq, 'kmeansAssign', { x, rows: n, dim: d, centroids: codebook, k }),
     opCase('k-means update', vq, 'kmeansUpdate', { x, rows: n, dim: d, assignments, k }),
@@ -195,6 +211,34 @@ function faissSearch(): FaissResult {
   return { ms: out.ms, version: out.version };
 }
 
+const TORCH_LINEAR_SCRIPT = `
+import json, sys, time
+import torch
+n, i, o, reps = (int(v) for v in sys.argv[1:5])
+torch.set_num_threads(2)
+g = torch.Generator().manual_seed(0)
+x, w, b = torch.randn(n, i, generator=g), torch.randn(o, i, generator=g), torch.randn(o, generator=g)
+with torch.no_grad():
+    torch.nn.functional.linear(x, w, b)
+    runs = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        torch.nn.functional.linear(x, w, b)
+        runs.append((time.perf_counter() - t) * 1000)
+print(json.dumps({"ms": sorted(runs)[len(runs) // 2], "version": torch.__version__}))
+`;
+
+/** torch.nn.functional.linear at the affine size, 2 threads, in Debian's python3-torch. */
+function torchLinear(): Reference | undefined {
+  const { rows, inDim, outDim } = AFFINE;
+  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_LINEAR_SCRIPT, ...[rows, inDim, outDim, REPS].map(String)], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) return undefined;
+  const out: { ms: number; version: string } = JSON.parse(r.stdout);
+  return { name: `torch ${out.version} F.linear, this machine`, ms: Number(out.ms.toFixed(2)) };
+}
+
 interface Row {
   op: string;
   size: string;
@@ -213,7 +257,7 @@ const statuses = (await defaultRegistry.status()).filter((s) =>
 );
 const faiss: FaissResult = args.has('no-faiss') ? { note: 'skipped (--no-faiss)' } : faissSearch();
 const rows: Row[] = [];
-for (const c of cases()) {
+for (const c of cases(args.has('no-torch') ? undefined : torchLinear())) {
   for (const s of statuses) {
     const row: Row = { op: c.label, size: c.size, backend: s.name };
     if (!s.available) {

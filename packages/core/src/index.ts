@@ -76,5 +76,5 @@ export {
   trainCoefficientQuantizer,
   trainedQuantizerEntry,
 } from './training/pca-quantizer.js';
-export { LinearTransform, type LinearTransformTensors } from './transforms/linear.js';
+export { LinearTransform, type LinearTransformTensors, type TransformRunOptions } from './transforms/linear.js';
 export { fitPca, jacobiEigen, type Pca, type PcaOptions } from './transforms/pca.js';

@@ -4,6 +4,7 @@
  * cases. Index-valued results must match the oracle exactly, except that nearest-code search may
  * pick another code on a float32 near-tie, which is checked against exact float64 distances.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRegistry } from '../src/backends/default.js';
 import { jsBackend } from '../src/backends/js/index.js';
@@ -19,6 +20,21 @@ const REQUIRED_IN_CI = ['ort', 'webgpu', 'wasm'];
 const MAX_NEAR_TIE_SHARE = 0.01;
 /** Relative distance gap allowed for such a pick, against the squared norms involved. */
 const NEAR_TIE_TOLERANCE = 1e-5;
+
+interface AffineCase {
+  rows: number;
+  inDim: number;
+  outDim: number;
+  x: number[];
+  weight: number[];
+  bias: number[];
+  expected: number[];
+  scale: number[];
+}
+/** torch.nn.functional.linear in float64 (fixtures-src/make_affine_vectors.py). */
+const affineCases = (
+  JSON.parse(readFileSync(new URL('./fixtures/affine.json', import.meta.url), 'utf8')) as { cases: AffineCase[] }
+).cases;
 
 const statuses = await defaultRegistry.status();
 /** The ops each available backend has kernels for: a backend may implement a subset (wasm). */
@@ -356,6 +372,50 @@ for (const status of statuses) {
           const input = { codebook, dim, indices };
           expect(await run('gather', input)).toEqual(await oracle('gather', input));
         }
+      });
+
+    if (has('affine'))
+      describe('affine', () => {
+        // js accumulates in float64, so only the output's float32 rounding remains.
+        const tolerance = isOracle ? 1e-7 : 2e-5;
+        it('equals torch.nn.functional.linear within float32 rounding', async () => {
+          for (const c of affineCases) {
+            const input = {
+              x: Float32Array.from(c.x),
+              rows: c.rows,
+              weight: Float32Array.from(c.weight),
+              bias: Float32Array.from(c.bias),
+              inDim: c.inDim,
+              outDim: c.outDim,
+            };
+            const got = await run('affine', input);
+            expect(got.length).toBe(c.expected.length);
+            for (let i = 0; i < got.length; i++) {
+              const err = Math.abs(got[i] - c.expected[i]);
+              expect(err, `${c.rows}×${c.inDim}→${c.outDim}, output ${i}`).toBeLessThanOrEqual(tolerance * c.scale[i]);
+            }
+          }
+        });
+        for (const [rows, inDim, outDim] of [
+          [40_001, 64, 8],
+          [3, 5, 700],
+          [1, 768, 32],
+        ])
+          it(`agrees with the oracle: N=${rows} ${inDim}→${outDim} (chunked, ragged)`, async () => {
+            const input = {
+              x: normals(rng, rows * inDim),
+              rows,
+              weight: normals(rng, outDim * inDim, 1 / Math.sqrt(inDim)),
+              bias: normals(rng, outDim),
+              inDim,
+              outDim,
+            };
+            const got = await run('affine', input);
+            const want = await oracle('affine', input);
+            let worst = 0;
+            for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+            expect(worst).toBeLessThan(1e-4);
+          });
       });
 
     if (has('fsqEncode', 'fsqDecode'))

@@ -52,4 +52,17 @@ describe('backend registry', () => {
     expect((e as MmtokError).code).toBe('MMTOK_BACKEND');
     expect((e as MmtokError).message).toMatch(/\[gpu\] no adapter.*registered: gpu, js/);
   });
+
+  it('kernelOrBest: the named backend when it has the op, else the best one; unknown or broken names still fail', async () => {
+    const r = new BackendRegistry()
+      .register({ name: 'js', priority: 0, load: async () => jsBackend })
+      .register({ name: 'partial', priority: 5, load: async () => fake('partial') })
+      .register({ name: 'gpu', priority: 9, load: async () => Promise.reject(new Error('no adapter')) });
+    expect((await r.kernelOrBest('gather', 'partial')).backend).toBe('partial');
+    expect((await r.kernelOrBest('affine', 'partial')).backend).toBe('js');
+    expect((await r.kernelOrBest('affine', 'js')).backend).toBe('js');
+    expect((await r.kernelOrBest('affine')).backend).toBe('js');
+    for (const name of ['gpu', 'nope'])
+      await expect(r.kernelOrBest('affine', name)).rejects.toMatchObject({ code: 'MMTOK_BACKEND' });
+  });
 });

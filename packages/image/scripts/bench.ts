@@ -71,7 +71,7 @@ for (let round = 0; round < ROUNDS + 1; round++) {
     lap('imageDecode');
     const x = padToMultiple(normalize(img, m.preprocessing), m.preprocessing.sizeMultiple);
     const p = patchify(x, P);
-    const z = lin.forward(p.data);
+    const z = await lin.forward(p.data);
     b = now();
     lap('encTransform');
     const idx = await q.encode({ data: z, shape: [p.gridH * p.gridW, lin.dim] });
@@ -97,7 +97,7 @@ for (let round = 0; round < ROUNDS + 1; round++) {
     b = now();
     lap('dequantize');
     const y = cropTensor(
-      unpatchify({ data: lin.inverse(codes.data), gridH: p.gridH, gridW: p.gridW, patchSize: P, channels: 3 }),
+      unpatchify({ data: await lin.inverse(codes.data), gridH: p.gridH, gridW: p.gridW, patchSize: P, channels: 3 }),
       img.height,
       img.width,
     );

@@ -130,7 +130,12 @@ export class ImageTokenizer {
     let latents: Latents;
     if (this.linear) {
       const p = patchify(x, this.linear.patchSize);
-      latents = { rows: this.linear.forward(p.data), channels: this.linear.dim, gridH: p.gridH, gridW: p.gridW };
+      latents = {
+        rows: await this.linear.forward(p.data, { backend: this.backend }),
+        channels: this.linear.dim,
+        gridH: p.gridH,
+        gridW: p.gridW,
+      };
     } else {
       const spec = this.manifest.encoder as { inputName: string; outputName: string; output: 'latents' | 'codes' };
       const out = await this.encoderModel!.run(
@@ -274,7 +279,13 @@ export class ImageTokenizer {
     const q = this.requireQuantizer();
     const z = (await q.decode({ data: g.indices, shape }, { backend: this.backend })).data;
     const lin = this.linear!;
-    return unpatchify({ data: lin.inverse(z), gridH: g.gridH, gridW: g.gridW, patchSize: lin.patchSize, channels: 3 });
+    return unpatchify({
+      data: await lin.inverse(z, { backend: this.backend }),
+      gridH: g.gridH,
+      gridW: g.gridW,
+      patchSize: lin.patchSize,
+      channels: 3,
+    });
   }
 
   /** Tokens → image at the original size (for 'shorter-side-crop', the size of the cropped square). */

@@ -117,7 +117,7 @@ export async function trainImageTokenizer(
   const { pca, explained } = fitRowPca(rows, total, D, dim);
   const scale = LinearTransform.scaleFor(pca, kind);
   const linear = new LinearPatchTransform(P, pca.mean, pca.components, scale);
-  const coeffs = linear.forward(rows);
+  const coeffs = await linear.forward(rows, { backend: options.backend });
 
   report?.({ stage: 'quantizer' });
   const { config, quantizer } = await trainCoefficientQuantizer(kind, coeffs, total, {

@@ -179,7 +179,7 @@ export async function trainVideoTokenizer(
   const { pca, explained } = fitRowPca(rows, total, D, dim);
   const scale = LinearTransform.scaleFor(pca, qkind);
   const linear = new LinearTubeletTransform(T, P, pca.mean, pca.components, scale);
-  const coeffs = linear.forward(rows);
+  const coeffs = await linear.forward(rows, { backend: options.backend });
 
   report?.({ stage: 'quantizer' });
   const { config, quantizer } = await trainCoefficientQuantizer(qkind, coeffs, total, {

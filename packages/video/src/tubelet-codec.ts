@@ -28,7 +28,7 @@ export class TubeletCodec implements VideoGroupCodec {
     const T = this.temporalPatch;
     const group = first ? Array.from({ length: T }, () => frames[0]) : frames;
     const t = tubeletize(group, width, height, this.linear.patchSize, this.norm);
-    const z = this.linear.forward(t.rows);
+    const z = await this.linear.forward(t.rows, { backend: this.backend });
     const n = t.gridH * t.gridW;
     const idx = await this.quantizer.encode({ data: z, shape: [n, this.linear.dim] }, { backend: this.backend });
     return { indices: idx.data, gridH: t.gridH, gridW: t.gridW, levels: this.levels };
@@ -38,7 +38,7 @@ export class TubeletCodec implements VideoGroupCodec {
     const n = codes.gridH * codes.gridW;
     const shape = this.levels === 1 ? [n] : [n, this.levels];
     const z = (await this.quantizer.decode({ data: codes.indices, shape }, { backend: this.backend })).data;
-    const rows = this.linear.inverse(z);
+    const rows = await this.linear.inverse(z, { backend: this.backend });
     const T = this.temporalPatch;
     const frames = untubeletize(
       { rows, gridH: codes.gridH, gridW: codes.gridW },

@@ -37,6 +37,14 @@ export interface OpTypes {
     input: { indices: Int32Array; dim: number; scale: number; msbFirst: boolean };
     output: Float32Array;
   };
+  /**
+   * Affine map of rows: out[rows, outDim] = x[rows, inDim] · weightᵀ + bias, with weight
+   * [outDim, inDim] as torch.nn.Linear stores it (the learned transforms around a quantizer).
+   */
+  affine: {
+    input: { x: Float32Array; rows: number; weight: Float32Array; bias: Float32Array; inDim: number; outDim: number };
+    output: Float32Array;
+  };
   /** Rows of a codebook by index. */
   gather: {
     input: { codebook: Float32Array; dim: number; indices: Int32Array };
@@ -67,6 +75,7 @@ export const OP_NAMES: readonly OpName[] = [
   'fsqDecode',
   'lfqEncode',
   'lfqDecode',
+  'affine',
   'gather',
   'kmeansAssign',
   'kmeansUpdate',

@@ -100,6 +100,19 @@ export class BackendRegistry {
     );
   }
 
+  /**
+   * The named backend's kernel for `op` if it has one, else the best available: for the steps around
+   * a quantizer (affine transforms), which a backend chosen for the quantizer should not bind to a
+   * backend without them. An unknown or unavailable name still fails as in `kernel`.
+   */
+  async kernelOrBest<Op extends OpName>(op: Op, backend?: string): Promise<{ backend: string; kernel: Kernel<Op> }> {
+    if (backend && this.providers.has(backend)) {
+      const state = await this.load(backend);
+      if ('backend' in state && !state.backend.kernels[op]) return this.kernel(op);
+    }
+    return this.kernel(op, backend);
+  }
+
   async run<Op extends OpName>(op: Op, input: OpInput<Op>, backend?: string): Promise<OpOutput<Op>> {
     const { kernel } = await this.kernel(op, backend);
     return kernel(input);

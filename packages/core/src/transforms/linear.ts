@@ -1,3 +1,6 @@
+import { defaultRegistry } from '../backends/default.js';
+import type { OpInput } from '../backends/ops.js';
+import type { BackendRegistry } from '../backends/registry.js';
 import { MmtokError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type StoredTensor } from '../io/safetensors.js';
 import type { Pca } from './pca.js';
@@ -8,6 +11,14 @@ export interface LinearTransformTensors {
   components: StoredTensor;
   scale: StoredTensor;
 }
+
+/** Where a transform runs: `backend` if it has the affine kernel, else the best available one. */
+export interface TransformRunOptions {
+  backend?: string;
+  registry?: BackendRegistry;
+}
+
+type AffineWeights = Pick<OpInput<'affine'>, 'weight' | 'bias'>;
 
 /**
  * A learned linear map: z = (C · (x − mean)) / scale, x̂ = mean + Cᵀ (z · scale), where C holds `dim`
@@ -47,45 +58,55 @@ export class LinearTransform {
     return Float32Array.from(sd, (s) => (kind === 'fsq' ? 2 * s : kind === 'lfq' ? s * Math.sqrt(2 / Math.PI) : 1));
   }
 
-  /** Rows [N, inputDim] → coefficient rows [N, dim]. */
-  forward(rows: Float32Array): Float32Array {
-    const D = this.inputDim;
-    const d = this.dim;
-    const n = rows.length / D;
-    const out = new Float32Array(n * d);
-    const centred = new Float32Array(D);
-    const C = this.components;
-    for (let r = 0; r < n; r++) {
-      const base = r * D;
-      for (let j = 0; j < D; j++) centred[j] = rows[base + j] - this.mean[j];
-      for (let k = 0; k < d; k++) {
-        let s = 0;
-        const ck = k * D;
-        for (let j = 0; j < D; j++) s += C[ck + j] * centred[j];
-        out[r * d + k] = s / this.scale[k];
+  private folded?: { forward: AffineWeights; inverse: AffineWeights };
+
+  /**
+   * Both directions as affine maps (y = W x + b), folded once in float64: forward W = C / scale,
+   * b = −W·mean; inverse W = (diag(scale) C)ᵀ, b = mean.
+   */
+  private affineWeights(): { forward: AffineWeights; inverse: AffineWeights } {
+    if (this.folded) return this.folded;
+    const { inputDim: D, dim: d, mean, components: C, scale } = this;
+    const fw = new Float32Array(d * D);
+    const fb = new Float32Array(d);
+    const iw = new Float32Array(D * d);
+    for (let k = 0; k < d; k++) {
+      let b = 0;
+      for (let j = 0; j < D; j++) {
+        const w = C[k * D + j] / scale[k];
+        fw[k * D + j] = w;
+        b -= w * mean[j];
+        iw[j * d + k] = C[k * D + j] * scale[k];
       }
+      fb[k] = b;
     }
-    return out;
+    this.folded = { forward: { weight: fw, bias: fb }, inverse: { weight: iw, bias: mean } };
+    return this.folded;
+  }
+
+  private async affine(
+    x: Float32Array,
+    w: AffineWeights,
+    inDim: number,
+    outDim: number,
+    options: TransformRunOptions,
+  ): Promise<Float32Array> {
+    if (x.length % inDim !== 0) {
+      throw new MmtokError('MMTOK_SHAPE', `rows of ${inDim} values expected, got ${x.length} values`);
+    }
+    const registry = options.registry ?? defaultRegistry;
+    const { kernel } = await registry.kernelOrBest('affine', options.backend);
+    return kernel({ x, rows: x.length / inDim, ...w, inDim, outDim });
+  }
+
+  /** Rows [N, inputDim] → coefficient rows [N, dim]. */
+  forward(rows: Float32Array, options: TransformRunOptions = {}): Promise<Float32Array> {
+    return this.affine(rows, this.affineWeights().forward, this.inputDim, this.dim, options);
   }
 
   /** Coefficient rows [N, dim] → rows [N, inputDim]. */
-  inverse(z: Float32Array): Float32Array {
-    const D = this.inputDim;
-    const d = this.dim;
-    const n = z.length / d;
-    const out = new Float32Array(n * D);
-    const C = this.components;
-    for (let r = 0; r < n; r++) {
-      const o = r * D;
-      out.set(this.mean, o);
-      for (let k = 0; k < d; k++) {
-        const zk = z[r * d + k] * this.scale[k];
-        if (zk === 0) continue;
-        const ck = k * D;
-        for (let j = 0; j < D; j++) out[o + j] += zk * C[ck + j];
-      }
-    }
-    return out;
+  inverse(z: Float32Array, options: TransformRunOptions = {}): Promise<Float32Array> {
+    return this.affine(z, this.affineWeights().inverse, this.dim, this.inputDim, options);
   }
 
   toTensors(): LinearTransformTensors {

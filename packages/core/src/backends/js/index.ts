@@ -1,4 +1,5 @@
 import type { Backend, BackendProvider } from '../backend.js';
+import { affine } from './affine.js';
 import { kmeansAssign, kmeansUpdate } from './kmeans.js';
 import { gather, nearestCode, residualNearestCode } from './nearest.js';
 import { fsqDecode, fsqEncode, lfqDecode, lfqEncode } from './scalar.js';
@@ -13,6 +14,7 @@ export const jsBackend: Backend = {
     fsqDecode,
     lfqEncode,
     lfqDecode,
+    affine,
     gather,
     kmeansAssign,
     kmeansUpdate,

@@ -1,4 +1,5 @@
 import type { Backend, BackendProvider } from '../backend.js';
+import { affineKernels } from './affine.js';
 import type { OrtContext } from './context.js';
 import { gatherKernels } from './gather.js';
 import { kmeansKernels } from './kmeans.js';
@@ -26,6 +27,7 @@ export function createOrtProvider(options: OrtBackendOptions = {}): BackendProvi
         kernels: {
           ...nearestKernels(ctx),
           ...scalarKernels(ctx),
+          ...affineKernels(ctx),
           ...gatherKernels(ctx),
           ...kmeansKernels(ctx),
         },

@@ -4,6 +4,7 @@ import type { KernelTable, Metric, OpInput, OpOutput } from '../ops.js';
 import type { GpuContext } from './device.js';
 import { fsqTables } from './fsq-tables.js';
 import { workgroupsFor } from './program.js';
+import { affineProgram } from './programs/affine.js';
 import { gatherProgram } from './programs/gather.js';
 import { NearestProgram } from './programs/nearest.js';
 import { fsqDecodeProgram, fsqEncodeProgram, lfqDecodeProgram, lfqEncodeProgram } from './programs/scalar.js';
@@ -118,6 +119,20 @@ export function webgpuKernels(ctx: GpuContext): KernelTable {
       fixed: [ctx.codebook(codebook)],
       outputs: [{ width: dim, type: 'f32' }],
       params: (n) => Uint32Array.of(n * dim, dim, k),
+    });
+    return out;
+  }
+
+  async function affine(i: OpInput<'affine'>): Promise<OpOutput<'affine'>> {
+    const { inDim, outDim } = i;
+    const [out] = await runRows(ctx, {
+      program: affineProgram,
+      rows: i.rows,
+      itemsPerRow: outDim,
+      inputs: [{ data: i.x, width: inDim }],
+      fixed: [ctx.codebook(i.weight), ctx.codebook(i.bias)],
+      outputs: [{ width: outDim, type: 'f32' }],
+      params: (n) => Uint32Array.of(n * outDim, inDim, outDim),
     });
     return out;
   }
@@ -278,6 +293,7 @@ export function webgpuKernels(ctx: GpuContext): KernelTable {
     fsqDecode,
     lfqEncode,
     lfqDecode,
+    affine,
     gather,
     kmeansAssign,
     kmeansUpdate,
