@@ -79,6 +79,9 @@ export async function loadRuntime(options: OrtBackendOptions = {}): Promise<OrtR
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // Every graph has its own session and thread pool; threads that spin after a run would steal
+    // the cores from the next session's run (a transform followed by a quantizer).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
   return {
     ort,
