@@ -16,7 +16,7 @@ import type { TrainTokenizerResult } from './api/train.js';
 import type { FileFailure } from './batch.js';
 import { errorInfo, usageError } from './errors.js';
 import { EXIT, type ExitCode, exitCodeForBatch, exitCodeForError } from './exit-codes.js';
-import { modalityOf } from './formats.js';
+import { modalityOf } from './modality.js';
 import { GLOBAL_OPTIONS, OPTIONS, type OptionKey, type ParsedOptions, readOptions } from './options.js';
 import { ProgressBar } from './progress.js';
 import { VERSION } from './version.js';

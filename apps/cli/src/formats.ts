@@ -16,10 +16,3 @@ export const VIDEO_EXTENSIONS: readonly string[] = ['.mp4', '.webm', '.mkv', '.m
 
 /** Video files decode can write (a %05d.png pattern writes a PNG sequence). */
 export const OUTPUT_VIDEO_EXTENSIONS: readonly string[] = ['.mp4', '.m4v', '.webm'];
-
-/** The modality an input file is handled as, by its extension (anything else stays image, as before). */
-export function modalityOf(path: string): 'image' | 'audio' | 'video' {
-  const lower = path.toLowerCase();
-  if (AUDIO_EXTENSIONS.some((ext) => lower.endsWith(ext))) return 'audio';
-  return VIDEO_EXTENSIONS.some((ext) => lower.endsWith(ext)) ? 'video' : 'image';
-}

@@ -86,6 +86,25 @@ describe('mmtok with audio', () => {
     expect(html.match(/<audio controls/g)?.length).toBe(2);
   });
 
+  it('a video container holding only audio is tokenized as audio (encode, decode, diagnose)', async () => {
+    execFileSync('ffmpeg', ['-v', 'error', '-i', join(dir, 'tone.wav'), '-c:a', 'aac', join(dir, 'talk.mp4')]);
+    const enc = await mmtok('encode', 'talk.mp4', '-o', 'talk.mmtok', '--json');
+    expect(enc.code, enc.stderr).toBe(0);
+    expect(JSON.parse(enc.stdout).files[0]).toMatchObject({ modality: 'audio', audio: { sampleRate: 16000 } });
+    const dec = await mmtok('decode', 'talk.mmtok', '-o', 'talk-back.wav');
+    expect(dec.code, dec.stderr).toBe(0);
+    expect((await readAudio(join(dir, 'talk-back.wav'))).sampleRate).toBe(16000);
+    const diag = await mmtok('diagnose', 'talk.mp4', '-o', 'talk-report/');
+    expect(diag.code, diag.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'talk-report', 'report.json'), 'utf8')).tokenizer.modality).toBe(
+      'audio',
+    );
+    // A real video keeps going down the video path.
+    const video = await mmtok('encode', 'video.mp4', '-o', 'video.mmtok', '--json');
+    expect(video.code, video.stderr).toBe(0);
+    expect(JSON.parse(video.stdout).files[0].modality).toBe('video');
+  });
+
   it('lists the audio default among the built-ins', async () => {
     const r = await mmtok('tokenizers', '--json');
     const list = JSON.parse(r.stdout).tokenizers as { name: string; modality: string }[];

@@ -15,7 +15,7 @@ export {
   videoManifestFiles,
 } from './manifest.js';
 export { PerFrameCodec } from './per-frame-codec.js';
-export { parseVideoProbe, probeVideo } from './probe.js';
+export { parseVideoProbe, probeStreams, probeVideo } from './probe.js';
 export {
   type EncodeVideoOptions,
   type LoadVideoTokenizerOptions,

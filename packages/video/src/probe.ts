@@ -81,6 +81,19 @@ function ffprobeBeside(ffmpeg: string): string | undefined {
 }
 
 /**
+ * Which kinds of streams a media file holds, from one `ffmpeg -i` header read (nothing decoded);
+ * undefined when ffmpeg cannot read the file at all.
+ */
+export async function probeStreams(path: string): Promise<{ video: boolean; audio: boolean } | undefined> {
+  const head = await runFfmpeg(['-i', ffmpegInputPath(path)]);
+  if (!/Stream #\d+:\d+/.test(head.stderr)) return undefined;
+  return {
+    video: /Stream #\d+:\d+[^\n]*?: Video:/.test(head.stderr),
+    audio: /Stream #\d+:\d+[^\n]*?: Audio:/.test(head.stderr),
+  };
+}
+
+/**
  * Probes a file's first video stream with `ffmpeg -i` (no ffprobe needed), then decodes at most
  * VFR_PROBE_FRAMES frames through `vfrdet` to detect variable frame rate and, for short files,
  * count frames exactly. MMTOK_VIDEO_NO_STREAM for audio-only files, MMTOK_VIDEO_DECODE for

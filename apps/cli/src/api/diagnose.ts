@@ -4,8 +4,9 @@ import { CodebookAccumulator, type CodeStructure, createReport, psnr, rateFigure
 import { type RgbImage, readImage, writeImage } from '@mmtok/image';
 import { runEach } from '../batch.js';
 import { usageError } from '../errors.js';
-import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf, VIDEO_EXTENSIONS } from '../formats.js';
+import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
+import { inputModalities } from '../modality.js';
 import { assertWritableDir, ensureParentDir } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
 import { writeReportFiles } from '../report-files.js';
@@ -85,7 +86,7 @@ export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<Diag
     extensions: [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS, ...VIDEO_EXTENSIONS],
     what: 'images, audio or video',
   });
-  const modalities = new Set(inputs.map((i) => modalityOf(i.path)));
+  const modalities = new Set((await inputModalities(inputs.map((i) => i.path))).values());
   if (modalities.size > 1) {
     throw usageError('diagnose takes one modality per report: give image, audio or video files, not a mix');
   }

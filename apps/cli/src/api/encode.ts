@@ -2,8 +2,9 @@ import { encodeTokenFile, type TokenizerIdentity } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import { readImage } from '@mmtok/image';
 import { type FileFailure, runEach } from '../batch.js';
-import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf, VIDEO_EXTENSIONS } from '../formats.js';
+import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
+import { inputModalities } from '../modality.js';
 import { ensureParentDir, planOutputs } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
 import { tokenSetToFile } from '../token-sets.js';
@@ -66,7 +67,8 @@ export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFi
   const pool = new TokenizerPool({ backend: options.backend });
   try {
     const spec = options.tokenizer ?? 'default';
-    const modalities = new Set(planned.map((p) => modalityOf(p.input.path)));
+    const modality = await inputModalities(planned.map((p) => p.input.path));
+    const modalities = new Set(modality.values());
     // The reported identity is that of the modality being encoded (the image one for mixed inputs).
     const tokenizer = modalities.has('image') ? await pool.get(spec) : undefined;
     // Recorded so readers can check indices; absent for ONNX tokenizers that quantize inside the model.
@@ -75,11 +77,11 @@ export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFi
       planned,
       (p) => p.input.path,
       async ({ input, output }): Promise<EncodedFile> => {
-        if (modalityOf(input.path) === 'audio') {
+        if (modality.get(input.path) === 'audio') {
           const r = await encodeAudioInput(pool, spec, input.path, output);
           return { input: input.path, output, modality: 'audio', ...r };
         }
-        if (modalityOf(input.path) === 'video') {
+        if (modality.get(input.path) === 'video') {
           const r = await encodeVideoInput(pool, spec, options.audioTokenizer ?? 'default', input.path, output);
           return { input: input.path, output, modality: 'video', ...r };
         }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MmtokError, TOKEN_FILE_MAGIC, type TokenFileHeader, type TokenizerIdentity } from '@mmtok/core';
 import { readTokenFile } from '@mmtok/core/node';
 import type { VideoInfo } from '@mmtok/video';
-import { modalityOf } from '../formats.js';
+import { modalityOf } from '../modality.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
 import { describeVideoFile } from './video.js';
 

@@ -1,8 +1,9 @@
 import { basename, resolve } from 'node:path';
 import { type TrainImageTokenizerOptions, trainImageTokenizer } from '@mmtok/image';
 import { usageError } from '../errors.js';
-import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, modalityOf, VIDEO_EXTENSIONS } from '../formats.js';
+import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
+import { inputModalities } from '../modality.js';
 import { assertWritableDir } from '../outputs.js';
 import { type ProgressCallback, trainerProgress } from '../progress.js';
 import { trainAudio } from './audio.js';
@@ -88,7 +89,8 @@ export async function trainTokenizer(options: TrainTokenizerOptions): Promise<Tr
     what: 'images, audio or video',
   });
   const name = options.name ?? basename(resolve(options.output));
-  const videoCount = inputs.filter((i) => modalityOf(i.path) === 'video').length;
+  const modality = await inputModalities(inputs.map((i) => i.path));
+  const videoCount = inputs.filter((i) => modality.get(i.path) === 'video').length;
   if (videoCount > 0) {
     if (videoCount < inputs.length) throw usageError('train on one modality at a time: video files only, here');
     if (options.hopLength !== undefined || options.sampleRate !== undefined) {
@@ -107,7 +109,7 @@ export async function trainTokenizer(options: TrainTokenizerOptions): Promise<Tr
       explainedVariance: r.explainedVariance,
     };
   }
-  const audioCount = inputs.filter((i) => modalityOf(i.path) === 'audio').length;
+  const audioCount = inputs.filter((i) => modality.get(i.path) === 'audio').length;
   if (audioCount > 0) {
     if (audioCount < inputs.length) throw usageError('train on images or on audio, not both at once');
     if ((options.quantizer ?? 'rvq') !== 'rvq') throw usageError('the audio codec trains an rvq quantizer only');
