@@ -1,4 +1,5 @@
 export type { AudioCodec, CodecDecoderStream, CodecEncoderStream, CodecLoadOptions, Codes } from './codec.js';
+export { convertAudioStream } from './convert-stream.js';
 export { type BuiltinAudioTokenizer, listAudioTokenizers } from './default.js';
 export {
   type AudioStreamInfo,

@@ -61,7 +61,7 @@ function empty(what: string): MmtokError {
 }
 
 /** Simple remixes done natively: N→1 by averaging, 1→N by copying. */
-function canRemix(from: number, to: number): boolean {
+export function canRemix(from: number, to: number): boolean {
   return from === to || to === 1 || from === 1;
 }
 
@@ -82,7 +82,7 @@ export function remix(a: AudioBuffer, channels: number): AudioBuffer {
 }
 
 /** Interleaved f32le bytes → planar float32. */
-function deinterleave(bytes: Uint8Array, channels: number, sampleRate: number): AudioBuffer {
+export function deinterleave(bytes: Uint8Array, channels: number, sampleRate: number): AudioBuffer {
   const n = Math.floor(bytes.length / (4 * channels));
   const aligned =
     bytes.byteOffset % 4 === 0
@@ -94,7 +94,7 @@ function deinterleave(bytes: Uint8Array, channels: number, sampleRate: number): 
 }
 
 /** Planar → interleaved f32le bytes. */
-function interleave(a: AudioBuffer, offset = 0, n = a.length - offset): Uint8Array {
+export function interleave(a: AudioBuffer, offset = 0, n = a.length - offset): Uint8Array {
   const C = a.channels;
   const out = new Float32Array(n * C);
   for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) out[i * C + c] = a.data[c * a.length + offset + i];
@@ -110,7 +110,7 @@ function ffmpegInputArgs(input: string | Uint8Array, o: ReadAudioOptions): strin
   return args;
 }
 
-function ffmpegOutputArgs(channels: number, sampleRate: number): string[] {
+export function ffmpegOutputArgs(channels: number, sampleRate: number): string[] {
   return [
     '-map',
     '0:a:0',
@@ -153,7 +153,7 @@ async function readHead(path: string): Promise<{ head: Uint8Array; size: number 
 }
 
 /** ffmpeg for a conversion WAV cannot do natively; the error says which conversion needed it. */
-function needsFfmpegFor(what: string, why: string): void {
+export function needsFfmpegFor(what: string, why: string): void {
   if (hasFfmpeg()) return;
   try {
     resolveFfmpeg();

@@ -3,8 +3,9 @@ import { resolve } from 'node:path';
 import { type AnyQuantizer, MmtokError } from '@mmtok/core';
 import { checkTokenIdentity, loadManifestQuantizer, locateManifest, tokenizerIdentity } from '@mmtok/core/node';
 import type { AudioCodec, CodecLoadOptions, Codes } from './codec.js';
+import { convertAudioStream } from './convert-stream.js';
 import { builtinAudioManifestPath, listAudioTokenizers } from './default.js';
-import { checkAudio, convertAudio, remix } from './io.js';
+import { checkAudio, convertAudio } from './io.js';
 import { concatCodes, LinearFrameCodec, LinearFrameTransform } from './linear-frame.js';
 import { type AudioTokenizerManifest, audioManifestFiles, hopOf, readAudioManifest } from './manifest.js';
 import type { AudioBuffer, AudioSource, AudioTokenSet, TokenizerIdentity } from './types.js';
@@ -208,11 +209,11 @@ export class AudioTokenizer {
   }
 
   /**
-   * Chunks (at the tokenizer's rate; channels are remixed if needed) → token sets of the frames each
-   * chunk completes. For frame-independent codecs (linear-frame) the concatenated tokens equal a
-   * whole-file encode. Others encode each chunk on its own (padded to whole frames): approximate
-   * at chunk borders. Every yielded set's source.samples is the input length seen so far; the last
-   * one has source.final = true.
+   * Chunks (any one rate and channel count; converted as they come, see convertAudioStream) → token
+   * sets of the frames each chunk completes. For frame-independent codecs (linear-frame) the
+   * concatenated tokens equal a whole-file encode of the same audio. Others encode each chunk on its
+   * own (padded to whole frames): approximate at chunk borders. Every yielded set's source.samples
+   * is the converted length seen so far; the last one has source.final = true.
    */
   async *encodeStream(
     chunks: AsyncIterable<AudioBuffer>,
@@ -221,22 +222,22 @@ export class AudioTokenizer {
     const levels = this.checkLevels(options.levels);
     const C = this.channels;
     const stream = this.codec.encoderStream?.(C, levels);
+    let input: { inputSampleRate: number; inputChannels: number } | undefined;
+    async function* noted(): AsyncGenerator<AudioBuffer> {
+      for await (const chunk of chunks) {
+        input ??= { inputSampleRate: chunk.sampleRate, inputChannels: chunk.channels };
+        yield chunk;
+      }
+    }
     let total = 0;
     let frameOffset = 0;
     const emit = (codes: Codes, final: boolean): AudioTokenSet => {
-      const set = this.tokenSet(codes, this.source(total, { frameOffset, final }));
+      const converted = input && (input.inputSampleRate !== this.sampleRate || input.inputChannels !== C);
+      const set = this.tokenSet(codes, this.source(total, { ...(converted ? input : {}), frameOffset, final }));
       frameOffset += codes.frames;
       return set;
     };
-    for await (const chunk of chunks) {
-      checkAudio(chunk, 'audio chunk');
-      if (chunk.sampleRate !== this.sampleRate) {
-        throw new MmtokError(
-          'MMTOK_MISMATCH',
-          `streamed chunks must be at the tokenizer's ${this.sampleRate} Hz, got ${chunk.sampleRate} Hz; read with streamAudio(path, { sampleRate: ${this.sampleRate}, … })`,
-        );
-      }
-      const a = remix(chunk, C);
+    for await (const a of convertAudioStream(noted(), this.sampleRate, C)) {
       total += a.length;
       let codes: Codes;
       if (stream) codes = await stream.push(a.data, a.length);

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import {
   type AudioTokenSet,
   concatTokenSets,
+  convertAudio,
+  convertAudioStream,
   decodeAudioFile,
   encodeAudioFile,
   frameCount,
@@ -109,6 +111,48 @@ describe('default audio tokenizer', () => {
         expect(err).toBeLessThan(1e-6);
       }
     }
+    await tok.dispose();
+  });
+
+  it('streams at another rate and channel count are converted as they come, equal to converting at once', async () => {
+    const tok = await loadAudioTokenizer('default');
+    const a = tone(44100, 1.9, 2);
+    const part = (at: number, n: number) => {
+      const data = new Float32Array(2 * n);
+      for (let c = 0; c < 2; c++) data.set(a.data.subarray(c * a.length + at, c * a.length + at + n), c * n);
+      return { data, channels: 2, sampleRate: 44100, length: n };
+    };
+    async function* chunks(size: number) {
+      for (let at = 0; at < a.length; at += size) yield part(at, Math.min(size, a.length - at));
+    }
+    const once = await convertAudio(a, 16000, 1);
+    const pieces: Float32Array[] = [];
+    for await (const b of convertAudioStream(chunks(4410), 16000, 1)) {
+      expect([b.sampleRate, b.channels]).toEqual([16000, 1]);
+      pieces.push(b.data);
+    }
+    expect(Float32Array.from(pieces.flatMap((p) => Array.from(p)))).toEqual(once.data);
+
+    const whole = await tok.encode(a);
+    for (const size of [1000, 30011]) {
+      const sets: AudioTokenSet[] = [];
+      for await (const s of tok.encodeStream(chunks(size))) sets.push(s);
+      const joined = concatTokenSets(sets);
+      expect(Array.from(joined.indices), `chunk ${size}`).toEqual(Array.from(whole.indices));
+      expect(joined.source).toMatchObject({ samples: whole.source.samples, inputSampleRate: 44100, inputChannels: 2 });
+    }
+    // A chunk that changes format midway is refused.
+    async function* mixed() {
+      yield part(0, 1000);
+      yield { data: new Float32Array(500), channels: 1, sampleRate: 22050, length: 500 };
+    }
+    expect(
+      await errorCode(
+        (async () => {
+          for await (const _ of tok.encodeStream(mixed()));
+        })(),
+      ),
+    ).toBe('MMTOK_MISMATCH');
     await tok.dispose();
   });
 
