@@ -1,7 +1,10 @@
-// Benchmark (not a test): SSIM on a 1024×1024 RGB pair and codebook stats over 10M indices.
-// Run: npx tsx --conditions=source scripts/bench.ts   (or npm run bench)
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+// Benchmark (not a test): SSIM/PSNR on a 1024×1024 RGB pair beside scikit-image on the same pair in
+// the same run, and codebook stats over 10M indices.
+// Run: npx tsx --conditions=source scripts/bench.ts [--no-skimage]   (or npm run bench)
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CodebookAccumulator, msSsim, psnr, ssim } from '../src/index.js';
 
 interface Row {
@@ -10,10 +13,12 @@ interface Row {
   runs: number;
   medianMs: number;
   minMs: number;
+  value?: number;
+  reference?: { name: string; medianMs: number; value: number };
 }
 
 function time(name: string, size: string, runs: number, fn: () => unknown): Row {
-  fn(); // warm-up (JIT)
+  const value = fn(); // warm-up (JIT)
   const t: number[] = [];
   for (let i = 0; i < runs; i++) {
     const s = performance.now();
@@ -21,7 +26,55 @@ function time(name: string, size: string, runs: number, fn: () => unknown): Row 
     t.push(performance.now() - s);
   }
   t.sort((a, b) => a - b);
-  return { name, size, runs, medianMs: t[Math.floor(t.length / 2)], minMs: t[0] };
+  return {
+    name,
+    size,
+    runs,
+    medianMs: t[Math.floor(t.length / 2)],
+    minMs: t[0],
+    ...(typeof value === 'number' ? { value } : {}),
+  };
+}
+
+const SKIMAGE = `
+import json, sys, time
+import numpy as np
+import skimage
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+h, w, runs = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+a = np.fromfile(sys.argv[1], dtype=np.uint8).reshape(h, w, 3)
+b = np.fromfile(sys.argv[2], dtype=np.uint8).reshape(h, w, 3)
+out = {}
+for name, fn in [
+    ("ssim", lambda: structural_similarity(a, b, channel_axis=2, data_range=255, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)),
+    ("psnr", lambda: peak_signal_noise_ratio(a, b, data_range=255)),
+]:
+    value = fn()
+    t = []
+    for _ in range(runs):
+        s = time.perf_counter()
+        fn()
+        t.append((time.perf_counter() - s) * 1000)
+    out[name] = {"medianMs": sorted(t)[len(t) // 2], "value": float(value)}
+print(json.dumps({"version": skimage.__version__, **out}))
+`;
+
+/** scikit-image's SSIM (Gaussian window, as ssim() here) and PSNR on the same bytes; undefined if unavailable. */
+function skimage(x: Uint8Array, y: Uint8Array, h: number, w: number, runs: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'mmtok-bench-'));
+  try {
+    writeFileSync(join(dir, 'a.u8'), x);
+    writeFileSync(join(dir, 'b.u8'), y);
+    const r = spawnSync(
+      '/usr/bin/python3',
+      ['-c', SKIMAGE, join(dir, 'a.u8'), join(dir, 'b.u8'), String(h), String(w), String(runs)],
+      { encoding: 'utf8' },
+    );
+    if (r.status !== 0) return undefined;
+    return JSON.parse(r.stdout) as Record<string, { medianMs: number; value: number }> & { version: string };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // Deterministic pseudo-random data (xorshift) so runs are comparable.
@@ -65,6 +118,14 @@ const rows: Row[] = [
   ),
 ];
 
+const ref = process.argv.includes('--no-skimage') ? undefined : skimage(a, b, H, W, 5);
+for (const [row, key] of [
+  [rows[0], 'ssim'],
+  [rows[2], 'psnr'],
+] as const) {
+  if (ref?.[key]) row.reference = { name: `scikit-image ${ref.version}`, ...ref[key] };
+}
+
 const env = {
   node: process.version,
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -72,12 +133,20 @@ const env = {
   date: new Date().toISOString(),
 };
 console.log(`@mmtok/diagnostics bench — node ${env.node}, ${env.cpu} (${env.cores} cores)`);
-console.log(`${'benchmark'.padEnd(32)} ${'input'.padEnd(36)} ${'median ms'.padStart(10)} ${'min ms'.padStart(10)}`);
-for (const r of rows) {
-  console.log(
-    `${r.name.padEnd(32)} ${r.size.padEnd(36)} ${r.medianMs.toFixed(1).padStart(10)} ${r.minMs.toFixed(1).padStart(10)}`,
-  );
-}
+console.table(
+  rows.map((r) => ({
+    benchmark: r.name,
+    input: r.size,
+    'median ms': Number(r.medianMs.toFixed(1)),
+    'min ms': Number(r.minMs.toFixed(1)),
+    value: r.value,
+    'reference ms': r.reference ? `${r.reference.medianMs.toFixed(1)} (${r.reference.name})` : '',
+    'reference value': r.reference?.value,
+    '× reference': r.reference ? Number((r.medianMs / r.reference.medianMs).toFixed(3)) : '',
+  })),
+);
+if (!ref && !process.argv.includes('--no-skimage'))
+  console.log('scikit-image not available (apt-get install python3-skimage): no reference column');
 const out = new URL('../bench-results/', import.meta.url);
 mkdirSync(out, { recursive: true });
 writeFileSync(new URL('bench.json', out), `${JSON.stringify({ env, results: rows }, null, 2)}\n`);

@@ -1,5 +1,13 @@
 import { MmtokError } from '@mmtok/core';
-import { assertSameShape, type Image, imagePair, inferDataRange, type SignalInput, toDense } from './input.js';
+import {
+  assertSameShape,
+  type Image,
+  imagePair,
+  inferDataRange,
+  type SignalInput,
+  toDense,
+  typedView,
+} from './input.js';
 
 export interface RangeOptions {
   /** Peak-to-peak range of the data (255 for 8-bit). Inferred only for Uint8/Uint16 data. */
@@ -25,17 +33,30 @@ export const MS_SSIM_WEIGHTS: readonly number[] = [0.0448, 0.2856, 0.3001, 0.236
 
 /** Mean squared error in float64 over inputs of identical shape (any rank). */
 export function mse(a: SignalInput, b: SignalInput): number {
+  // Typed inputs are read in place (no float64 copies); others, and any error, go through toDense.
+  const va = typedView(a);
+  const vb = typedView(b);
+  if (va && vb && va.values.length > 0 && sameShape(va.shape, vb.shape)) {
+    const e = sumSquaredDifference(va.values, vb.values) / va.values.length;
+    if (Number.isFinite(e)) return e;
+  }
   const da = toDense(a, 'first input');
   const db = toDense(b, 'second input');
   assertSameShape(da, db, 'first input', 'second input');
-  const x = da.data;
-  const y = db.data;
+  return sumSquaredDifference(da.data, db.data) / da.data.length;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+function sumSquaredDifference(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) {
     const d = x[i] - y[i];
     s += d * d;
   }
-  return s / x.length;
+  return s;
 }
 
 /** Peak signal-to-noise ratio in dB: 10·log10(R² / MSE), as skimage.metrics.peak_signal_noise_ratio. Infinity for identical inputs. */

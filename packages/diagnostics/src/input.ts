@@ -55,11 +55,15 @@ export function toDense(x: unknown, what: string): Dense {
         );
       }
       const offset = x.offset ?? 0;
+      const typed = ArrayBuffer.isView(src) && !(src instanceof DataView) && denseTyped(src, offset, shape, what);
+      if (typed) return typed;
       read = (i) => src[offset + i];
     }
   } else if (x !== null && typeof x === 'object' && typeof (x as ArrayLike<number>).length === 'number') {
     const arr = x as ArrayLike<number>;
     shape = [arr.length];
+    const typed = ArrayBuffer.isView(x) && !(x instanceof DataView) && denseTyped(x, 0, shape, what);
+    if (typed) return typed;
     read = (i) => arr[i];
   } else {
     throw new MmtokError(
@@ -76,6 +80,47 @@ export function toDense(x: unknown, what: string): Dense {
       throw new MmtokError('MMTOK_NONFINITE', `${what} has a non-finite value (${v}) at flat index ${i}`, { index: i });
     }
     data[i] = v;
+  }
+  return { data, shape };
+}
+
+/**
+ * The values of a contiguous typed input without copying them (for one-pass reductions such as
+ * MSE), with its shape; undefined for anything else (strided, plain arrays), which goes through
+ * toDense. Non-finite values are not checked here: a reduction that comes out non-finite calls
+ * toDense to name the first bad value.
+ */
+export function typedView(x: unknown): { values: ArrayLike<number>; shape: number[] } | undefined {
+  if (ArrayBuffer.isView(x)) {
+    return x instanceof DataView || x instanceof BigInt64Array || x instanceof BigUint64Array
+      ? undefined
+      : { values: x as unknown as ArrayLike<number>, shape: [(x as unknown as ArrayLike<number>).length] };
+  }
+  if (!isTensorLike(x) || x.stride || !ArrayBuffer.isView(x.data)) return undefined;
+  const shape = Array.from(x.shape);
+  if (shape.some((s) => !Number.isInteger(s) || s < 0)) return undefined;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const offset = x.offset ?? 0;
+  const data = x.data as unknown as Float64Array;
+  if (x.data instanceof DataView || data.length < offset + n || typeof data.subarray !== 'function') return undefined;
+  return { values: data.subarray(offset, offset + n), shape };
+}
+
+/** Contiguous typed data: one native copy, and a finiteness scan only for float arrays. */
+function denseTyped(src: ArrayBufferView, offset: number, shape: number[], what: string): Dense | undefined {
+  if (src instanceof BigInt64Array || src instanceof BigUint64Array) return undefined;
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n === 0) throw new MmtokError('MMTOK_EMPTY', `${what} is empty (shape ${shapeText(shape)})`);
+  const data = new Float64Array(n);
+  data.set((src as Float64Array).subarray(offset, offset + n));
+  if (src instanceof Float32Array || src instanceof Float64Array) {
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw new MmtokError('MMTOK_NONFINITE', `${what} has a non-finite value (${data[i]}) at flat index ${i}`, {
+          index: i,
+        });
+      }
+    }
   }
   return { data, shape };
 }

@@ -94,6 +94,18 @@ describe('ssim / psnr properties', () => {
     expect(code(() => psnr(a, b, { dataRange: 1 }))).toBe('MMTOK_SHAPE');
     const nan = { data: new Float64Array(400).fill(Number.NaN), shape: [20, 20] };
     expect(code(() => ssim(a, nan, { dataRange: 1 }))).toBe('MMTOK_NONFINITE');
+    // Typed arrays take a fast copy; a float one is still scanned, wherever the bad value sits.
+    const inf = new Float32Array(400);
+    inf[399] = Number.POSITIVE_INFINITY;
+    expect(code(() => psnr(new Float32Array(400), inf, { dataRange: 1 }))).toBe('MMTOK_NONFINITE');
+    expect(code(() => psnr(a, { data: inf, shape: [20, 20] }, { dataRange: 1 }))).toBe('MMTOK_NONFINITE');
+    // An offset view reads from its offset: the same pixels as a copy.
+    const base = Uint8Array.from({ length: 410 }, (_, i) => (i * 37) % 256);
+    const view = { data: base, shape: [20, 20], offset: 10 };
+    const copy = { data: base.slice(10), shape: [20, 20] };
+    expect(psnr(view, { data: new Uint8Array(400), shape: [20, 20] })).toBe(
+      psnr(copy, { data: new Uint8Array(400), shape: [20, 20] }),
+    );
     expect(code(() => psnr({ data: [], shape: [0, 0] }, { data: [], shape: [0, 0] }, { dataRange: 1 }))).toBe(
       'MMTOK_EMPTY',
     );
