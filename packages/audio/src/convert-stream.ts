@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { MmtokError } from '@mmtok/core';
 import { ffmpegReason, resolveFfmpeg } from './ffmpeg.js';
 import { canRemix, checkAudio, deinterleave, ffmpegOutputArgs, interleave, needsFfmpegFor, remix } from './io.js';
@@ -75,10 +76,19 @@ async function* throughFfmpeg(
     pending = pending.length ? Buffer.concat([pending, b]) : b;
   });
   child.stdin.on('error', () => {}); // ffmpeg exiting early: its exit status and stderr say why
+  let stopped = false;
   const exited = new Promise<number | null>((res) => {
-    child.on('close', (code) => res(code));
-    child.on('error', () => res(null));
+    child.on('close', (code) => {
+      stopped = true;
+      res(code);
+    });
+    child.on('error', () => {
+      stopped = true;
+      res(null);
+    });
   });
+  const failed = () =>
+    new MmtokError('MMTOK_AUDIO_DECODE', `ffmpeg could not convert the audio stream (${ffmpegReason(stderr)})`);
   const frameBytes = 4 * channels;
   const take = (): AudioBuffer | undefined => {
     const whole = pending.length - (pending.length % frameBytes);
@@ -91,20 +101,14 @@ async function* throughFfmpeg(
   try {
     for await (const chunk of chunks) {
       const bytes = interleave(chunk);
-      if (!child.stdin.write(bytes)) {
-        await new Promise<void>((res) => {
-          child.stdin.once('drain', res);
-          child.once('close', res);
-        });
-      }
+      if (!child.stdin.write(bytes)) await drained(child);
+      // ffmpeg gone mid-stream (killed, out of memory): stop reading the source now.
+      if (stopped) throw failed();
       const out = take();
       if (out) yield out;
     }
     child.stdin.end();
-    const code = await exited;
-    if (code !== 0) {
-      throw new MmtokError('MMTOK_AUDIO_DECODE', `ffmpeg could not convert the audio stream (${ffmpegReason(stderr)})`);
-    }
+    if ((await exited) !== 0) throw failed();
     const out = take();
     if (out) yield out;
     finished = true;
@@ -114,4 +118,17 @@ async function* throughFfmpeg(
       await exited;
     }
   }
+}
+
+/** Waits until ffmpeg takes more input, or has exited (its status then says why it stopped reading). */
+function drained(child: ChildProcessByStdio<Writable, Readable, Readable>): Promise<void> {
+  return new Promise((res) => {
+    const done = () => {
+      child.stdin.off('drain', done);
+      child.off('close', done);
+      res();
+    };
+    child.stdin.once('drain', done);
+    child.once('close', done);
+  });
 }

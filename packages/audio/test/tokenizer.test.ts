@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { siSdr } from '@mmtok/diagnostics';
 import { describe, expect, it } from 'vitest';
@@ -154,6 +154,35 @@ describe('default audio tokenizer', () => {
       ),
     ).toBe('MMTOK_MISMATCH');
     await tok.dispose();
+  });
+
+  it('a converter that dies mid-stream stops the stream with MMTOK_AUDIO_DECODE instead of reading on', async () => {
+    // An "ffmpeg" that answers -version, then reads a little and fails.
+    const fake = join(dir, 'dying-ffmpeg');
+    writeFileSync(
+      fake,
+      '#!/bin/sh\ncase "$*" in *-version*) exit 0;; esac\nhead -c 4000 > /dev/null\necho "simulated failure" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    let pulled = 0;
+    async function* endless() {
+      for (;;) {
+        pulled++;
+        yield { data: new Float32Array(4410), channels: 1, sampleRate: 44100, length: 4410 };
+      }
+    }
+    const saved = process.env.MMTOK_FFMPEG;
+    process.env.MMTOK_FFMPEG = fake;
+    try {
+      const run = (async () => {
+        for await (const _ of convertAudioStream(endless(), 16000, 1));
+      })();
+      await expect(run).rejects.toMatchObject({ code: 'MMTOK_AUDIO_DECODE', message: /simulated failure/ });
+      expect(pulled).toBeLessThan(1000);
+    } finally {
+      if (saved === undefined) delete process.env.MMTOK_FFMPEG;
+      else process.env.MMTOK_FFMPEG = saved;
+    }
   });
 
   it('file helpers: encodeAudioFile (chunked) == encode(readAudio); decodeAudioFile writes atomically', async () => {
