@@ -340,12 +340,13 @@ const diagnose = defineCommand({
 const info = defineCommand({
   usage: 'info <target>',
   description:
-    'Describe a .mmtok token file (and its tracks), a video file, a tokenizer manifest, or a built-in tokenizer',
+    'Describe a .mmtok token file (and its tracks), an image, audio or video file, a tokenizer manifest, or a built-in tokenizer',
   options: ['backend'],
   maxArgs: 1,
   examples: [
     'mmtok info photo.mmtok',
     'mmtok info clip.mp4',
+    'mmtok info speech.flac',
     'mmtok info default',
     'mmtok info ./my-tok/manifest.json --json',
   ],
@@ -386,6 +387,18 @@ const info = defineCommand({
         );
       }
       if (h.createdBy) ctx.say(`  created by ${h.createdBy}`);
+    } else if (d.kind === 'image-file') {
+      const i = d.image;
+      ctx.say(`${shown(d.path)}: image, ${formatBytes(d.bytes)}`);
+      ctx.say(
+        `  image      ${i.format} ${i.width}×${i.height}, ${i.channels} channel${i.channels === 1 ? '' : 's'}${i.hasAlpha ? ' (alpha: flattened onto white when encoded)' : ''}`,
+      );
+      if (i.pages > 1) ctx.say(`  frames     ${i.pages} (encode reads the first)`);
+    } else if (d.kind === 'audio-file') {
+      const a = d.audio;
+      ctx.say(`${shown(d.path)}: audio, ${formatBytes(d.bytes)}`);
+      ctx.say(`  audio      ${a.codec} ${a.sampleRate} Hz × ${a.channels} ch`);
+      if (a.duration !== undefined) ctx.say(`  length     ${a.duration.toFixed(3)} s`);
     } else if (d.kind === 'video-file') {
       const v = d.video;
       ctx.say(`${shown(d.path)}: video, ${formatBytes(d.bytes)}`);

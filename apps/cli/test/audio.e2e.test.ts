@@ -94,6 +94,11 @@ describe('mmtok with audio', () => {
     const dec = await mmtok('decode', 'talk.mmtok', '-o', 'talk-back.wav');
     expect(dec.code, dec.stderr).toBe(0);
     expect((await readAudio(join(dir, 'talk-back.wav'))).sampleRate).toBe(16000);
+    const info = await mmtok('info', 'talk.mp4', '--json');
+    expect(JSON.parse(info.stdout)).toMatchObject({ kind: 'audio-file', audio: { codec: 'aac', sampleRate: 16000 } });
+    expect((await mmtok('info', 'tone.wav')).stdout).toMatch(
+      /audio {6}pcm_s16le 16000 Hz × 1 ch\n {2}length {5}1\.700 s/,
+    );
     const diag = await mmtok('diagnose', 'talk.mp4', '-o', 'talk-report/');
     expect(diag.code, diag.stderr).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'talk-report', 'report.json'), 'utf8')).tokenizer.modality).toBe(

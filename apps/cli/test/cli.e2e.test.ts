@@ -159,6 +159,18 @@ describe('encode → decode', () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/quantizer/);
   });
+
+  it('info describes an image file from its header, and refuses what it cannot read', async () => {
+    const r = await mmtok('info', JPG, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      kind: 'image-file',
+      image: { format: 'jpeg', width: 80, height: 53 },
+    });
+    expect((await mmtok('info', GRAY)).stdout).toMatch(/image {6}png 48×38, 3 channels$/m);
+    await writeFile(join(dir, 'readme.txt'), 'not media\n');
+    expectError(await mmtok('info', 'readme.txt'), 1, 'MMTOK_FILE_FORMAT', 'readme.txt');
+  });
 });
 
 describe('bad inputs fail clearly and leave no output', () => {

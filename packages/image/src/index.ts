@@ -2,6 +2,8 @@ export { type BuiltinTokenizer, listTokenizers } from './default.js';
 export {
   type AlphaPolicy,
   encodeImage,
+  type ImageInfo,
+  probeImage,
   type ReadImageOptions,
   readImage,
   type WriteImageOptions,

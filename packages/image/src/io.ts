@@ -29,6 +29,60 @@ function describe(input: string | Uint8Array): string {
   return typeof input === 'string' ? input : `<buffer of ${input.length} bytes>`;
 }
 
+/** What an image file holds, read from its header (nothing decoded). */
+export interface ImageInfo {
+  /** sharp's format name ('jpeg', 'png', 'webp', 'heif' for AVIF, 'tiff', 'gif'). */
+  format: string;
+  /** The size readImage decodes to: after EXIF orientation. */
+  width: number;
+  height: number;
+  /** Channels stored in the file (readImage always gives 3). */
+  channels: number;
+  hasAlpha: boolean;
+  /** Frames of an animation (readImage reads the first); 1 otherwise. */
+  pages: number;
+}
+
+function sharpInput(pathOrBuffer: string | Uint8Array): string | Buffer {
+  return typeof pathOrBuffer === 'string'
+    ? pathOrBuffer
+    : Buffer.from(pathOrBuffer.buffer, pathOrBuffer.byteOffset, pathOrBuffer.byteLength);
+}
+
+/** The header of a supported image; MMTOK_IO, MMTOK_IMAGE_FORMAT or MMTOK_IMAGE_DECODE otherwise. */
+async function supportedMetadata(pathOrBuffer: string | Uint8Array): Promise<sharp.Metadata> {
+  const what = describe(pathOrBuffer);
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(sharpInput(pathOrBuffer)).metadata();
+  } catch (e) {
+    throw classify(e as Error, what, pathOrBuffer);
+  }
+  if (!meta.format || !READABLE.has(meta.format)) {
+    throw new MmtokError(
+      'MMTOK_IMAGE_FORMAT',
+      `${what}: unsupported image format '${meta.format}' (supported: JPEG, PNG, WebP, AVIF, TIFF, GIF)`,
+      { path: what, format: meta.format },
+    );
+  }
+  return meta;
+}
+
+/** Describes an image from its header: format, decoded size, channels, alpha, frames. */
+export async function probeImage(pathOrBuffer: string | Uint8Array): Promise<ImageInfo> {
+  const meta = await supportedMetadata(pathOrBuffer);
+  // EXIF orientations 5–8 are transposes: readImage's rotate() swaps the sides.
+  const swap = (meta.orientation ?? 1) >= 5;
+  return {
+    format: meta.format!,
+    width: (swap ? meta.height : meta.width) ?? 0,
+    height: (swap ? meta.width : meta.height) ?? 0,
+    channels: meta.channels ?? 0,
+    hasAlpha: meta.hasAlpha === true,
+    pages: meta.pages ?? 1,
+  };
+}
+
 /**
  * Decodes an image into 8-bit RGB: EXIF orientation applied, grayscale expanded, alpha flattened
  * (or refused), 16-bit samples reduced to 8. Errors: MMTOK_IO (unreadable file), MMTOK_IMAGE_FORMAT
@@ -43,23 +97,8 @@ export async function readImage(pathOrBuffer: string | Uint8Array, options: Read
       `option 'alpha' must be 'flatten-white', 'flatten-black' or 'error', got ${JSON.stringify(alpha)}`,
     );
   }
-  const input =
-    typeof pathOrBuffer === 'string'
-      ? pathOrBuffer
-      : Buffer.from(pathOrBuffer.buffer, pathOrBuffer.byteOffset, pathOrBuffer.byteLength);
-  let meta: sharp.Metadata;
-  try {
-    meta = await sharp(input).metadata();
-  } catch (e) {
-    throw classify(e as Error, what, pathOrBuffer);
-  }
-  if (!meta.format || !READABLE.has(meta.format)) {
-    throw new MmtokError(
-      'MMTOK_IMAGE_FORMAT',
-      `${what}: unsupported image format '${meta.format}' (supported: JPEG, PNG, WebP, AVIF, TIFF, GIF)`,
-      { path: what, format: meta.format },
-    );
-  }
+  const input = sharpInput(pathOrBuffer);
+  const meta = await supportedMetadata(pathOrBuffer);
   if (meta.hasAlpha && alpha === 'error') {
     throw new MmtokError(
       'MMTOK_IMAGE_ALPHA',

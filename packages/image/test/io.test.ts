@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { readImage, writeImage } from '../src/index.js';
+import { probeImage, readImage, writeImage } from '../src/index.js';
 import { expectCode, psnr, randomImage, SAMPLES, withTmp } from './helpers.js';
 
 /** A smooth image, so lossy codecs have something they can keep. */
@@ -64,6 +64,15 @@ describe('readImage / writeImage', () => {
       .toBuffer();
     const img = await readImage(jpeg);
     expect([img.width, img.height]).toEqual([20, 40]);
+    // probeImage reports the size readImage decodes to, from the header alone.
+    expect(await probeImage(jpeg)).toEqual({
+      format: 'jpeg',
+      width: 20,
+      height: 40,
+      channels: 3,
+      hasAlpha: false,
+      pages: 1,
+    });
   });
 
   it('applies the alpha policy', async () => {
@@ -74,6 +83,7 @@ describe('readImage / writeImage', () => {
       .toBuffer();
     expect(Array.from((await readImage(png)).data.subarray(0, 3))).toEqual([255, 255, 255]);
     expect(Array.from((await readImage(png, { alpha: 'flatten-black' })).data.subarray(0, 3))).toEqual([0, 0, 0]);
+    expect(await probeImage(png)).toMatchObject({ format: 'png', channels: 4, hasAlpha: true });
     await expectCode(readImage(png, { alpha: 'error' }), 'MMTOK_IMAGE_ALPHA');
   });
 
@@ -90,6 +100,9 @@ describe('readImage / writeImage', () => {
       const svg = join(dir, 'a.svg');
       await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>');
       await expectCode(readImage(svg), 'MMTOK_IMAGE_FORMAT');
+      await expectCode(probeImage(svg), 'MMTOK_IMAGE_FORMAT');
+      await expectCode(probeImage(junk), 'MMTOK_IMAGE_FORMAT');
+      await expectCode(probeImage(join(dir, 'missing.png')), 'MMTOK_IO');
       await expectCode(readImage(join(dir, 'missing.png')), 'MMTOK_IO');
       await expectCode(writeImage(randomImage(2, 2), join(dir, 'out.bmp')), 'MMTOK_IMAGE_FORMAT');
       await expectCode(writeImage(randomImage(2, 2), join(dir, 'no-such-dir', 'out.png')), 'MMTOK_IO');

@@ -3,6 +3,7 @@
  * extension is an audio one (formats.ts). Audio is read and written in chunks (bounded memory).
  */
 import { extname } from 'node:path';
+import type { AudioStreamInfo } from '@mmtok/audio';
 import { encodeTokenFile, MmtokError, type TokenFile, type TokenSource } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import {
@@ -289,4 +290,10 @@ export async function trainAudio(o: TrainAudioCliOptions) {
     frameRate: r.frameRate,
     bitrate: r.bitrate,
   };
+}
+
+/** An audio file's first stream as ffmpeg sees it (what encode would read). */
+export async function describeAudioFile(path: string): Promise<AudioStreamInfo> {
+  const { probeAudio } = await audio();
+  return probeAudio(path);
 }

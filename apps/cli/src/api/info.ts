@@ -1,10 +1,13 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { AudioStreamInfo } from '@mmtok/audio';
 import { MmtokError, TOKEN_FILE_MAGIC, type TokenFileHeader, type TokenizerIdentity } from '@mmtok/core';
 import { readTokenFile } from '@mmtok/core/node';
+import { type ImageInfo, probeImage } from '@mmtok/image';
 import type { VideoInfo } from '@mmtok/video';
-import { modalityOf } from '../modality.js';
+import { inputModalities } from '../modality.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
+import { describeAudioFile } from './audio.js';
 import { describeVideoFile } from './video.js';
 
 export interface DescribeOptions {
@@ -55,7 +58,28 @@ export interface TokenizerDescription {
   manifest: unknown;
 }
 
-export type Description = TokenFileDescription | TokenizerDescription | VideoFileDescription;
+/** An audio file as ffmpeg sees it (what encode would read). */
+export interface AudioFileDescription {
+  kind: 'audio-file';
+  path: string;
+  bytes: number;
+  audio: AudioStreamInfo;
+}
+
+/** An image file's header (what encode would read). */
+export interface ImageFileDescription {
+  kind: 'image-file';
+  path: string;
+  bytes: number;
+  image: ImageInfo;
+}
+
+export type Description =
+  | TokenFileDescription
+  | TokenizerDescription
+  | VideoFileDescription
+  | AudioFileDescription
+  | ImageFileDescription;
 
 /** True when the file at `path` begins with the token file magic. */
 async function hasTokenMagic(path: string): Promise<boolean> {
@@ -115,20 +139,23 @@ export async function describe(options: DescribeOptions): Promise<Description> {
       })),
     };
   }
-  if (modalityOf(target) === 'video' && (await isPlainFile(target))) {
-    return {
-      kind: 'video-file',
-      path: target,
-      bytes: (await stat(target)).size,
-      video: await describeVideoFile(target),
-    };
-  }
   if ((await isPlainFile(target)) && !target.toLowerCase().endsWith('.json')) {
-    throw new MmtokError(
-      'MMTOK_FILE_FORMAT',
-      `${target} is neither a .mmtok token file, a video, nor a tokenizer manifest (.json); info takes one of those, a manifest folder, or a built-in name`,
-      { path: target },
-    );
+    const bytes = (await stat(target)).size;
+    const modality = (await inputModalities([target])).get(target);
+    if (modality === 'video')
+      return { kind: 'video-file', path: target, bytes, video: await describeVideoFile(target) };
+    if (modality === 'audio')
+      return { kind: 'audio-file', path: target, bytes, audio: await describeAudioFile(target) };
+    try {
+      return { kind: 'image-file', path: target, bytes, image: await probeImage(target) };
+    } catch (e) {
+      if ((e as MmtokError).code !== 'MMTOK_IMAGE_FORMAT') throw e;
+      throw new MmtokError(
+        'MMTOK_FILE_FORMAT',
+        `${target} is neither a .mmtok token file, an image, audio or video file, nor a tokenizer manifest (.json); info takes one of those, a manifest folder, or a built-in name`,
+        { path: target },
+      );
+    }
   }
   const pool = new TokenizerPool({ backend: options.backend });
   try {
