@@ -341,6 +341,8 @@ for (const status of statuses) {
             [5000, 16, 40],
             [1, 7, 3],
             [300, 13, 1000],
+            // Large enough for a multi-threaded runtime to split the work: no update may be lost.
+            [65536, 64, 1024],
           ]) {
             const x = normals(rng, rows * dim);
             const assignments = Int32Array.from({ length: rows }, () => rng.int(k));

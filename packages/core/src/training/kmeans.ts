@@ -167,7 +167,8 @@ export async function kmeansMatrix(input: Matrix, k: number, opts: ResolvedKmean
     ? { data: l2normalize(input.data, input.rows, input.cols), rows: input.rows, cols: input.cols }
     : input;
   const assign = await opts.registry.kernel('kmeansAssign', opts.backend);
-  const update = await opts.registry.kernel('kmeansUpdate', opts.backend);
+  // The nearest-centroid search is what a named backend is for; the sums may come from another (ort has none).
+  const update = await opts.registry.kernelOrBest('kmeansUpdate', opts.backend);
   const rng = new Random(opts.seed);
   const start = performance.now();
   const initial = opts.init === 'random' ? randomInit(x, k, rng) : kmeansPlusPlus(x, k, rng, opts.initSampleSize ?? 0);

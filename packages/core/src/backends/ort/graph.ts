@@ -62,7 +62,7 @@ function valueInfo(name: string, type: ElementType, dims: readonly Dim[]): Value
   };
 }
 
-/** The opset the graphs are written against: reduction axes as attributes, ScatterND with reduction. */
+/** The opset the graphs are written against (reduction axes as attributes). */
 export const OPSET = 17;
 
 /**

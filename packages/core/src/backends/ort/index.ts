@@ -2,7 +2,6 @@ import type { Backend, BackendProvider } from '../backend.js';
 import { affineKernels } from './affine.js';
 import type { OrtContext } from './context.js';
 import { gatherKernels } from './gather.js';
-import { kmeansKernels } from './kmeans.js';
 import { nearestKernels } from './nearest.js';
 import { loadRuntime, type OrtBackendOptions } from './runtime.js';
 import { scalarKernels } from './scalar.js';
@@ -29,7 +28,6 @@ export function createOrtProvider(options: OrtBackendOptions = {}): BackendProvi
           ...scalarKernels(ctx),
           ...affineKernels(ctx),
           ...gatherKernels(ctx),
-          ...kmeansKernels(ctx),
         },
         dispose: () => sessions.dispose(),
       };
