@@ -145,7 +145,8 @@ function cases(linearReference: Reference | undefined): Case[] {
       reference: { name: 'faiss k-means, 1 of 10 iterations', ms: 204.3 },
       async prepare(backend) {
         const assign = (await defaultRegistry.kernel('kmeansAssign', backend)).kernel;
-        const update = (await defaultRegistry.kernel('kmeansUpdate', backend)).kernel;
+        // As k-means does: the update from this backend if it has one, else from the best one that does.
+        const update = (await defaultRegistry.kernelOrBest('kmeansUpdate', backend)).kernel;
         return async () => {
           const { indices } = await assign({ x, rows: n, dim: d, centroids: codebook, k });
           return update({ x, rows: n, dim: d, assignments: indices, k });
