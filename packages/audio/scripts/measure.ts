@@ -1,16 +1,19 @@
 /**
  * Measures the default audio tokenizer on this machine:
- *  - real-time factor (processing seconds / audio seconds) of encode and decode, in process;
+ *  - real-time factor (processing seconds / audio seconds) of encode and decode, in process, beside
+ *    its all-JavaScript baseline (backend 'js') in the same run;
  *  - peak RSS of a streaming file encode (encodeAudioFile: ffmpeg pipe → tokens → .mmtok) for a
  *    1-minute and a 60-minute input, each in its own child process (process.resourceUsage().maxRSS).
  * Long inputs are generated on the fly with ffmpeg lavfi (sine + pink noise) into a temp folder.
  *
+ * Prints tables and writes bench-results/measure.json (or --json PATH).
+ *
  *   node --conditions=source --import tsx packages/audio/scripts/measure.ts [--minutes 1,60] [--json out.json]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeTokenFile } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
@@ -76,25 +79,30 @@ try {
     '1',
     src,
   ]);
-  const tok = await loadAudioTokenizer('default');
   const audio = await readAudio(src);
-  await tok.decode(await tok.encode(audio)); // warm-up (JIT, backend init)
-  let t = performance.now();
-  const tokens = await tok.encode(audio);
-  const encS = (performance.now() - t) / 1000;
-  t = performance.now();
-  await tok.decode(tokens);
-  const decS = (performance.now() - t) / 1000;
   const dur = audio.length / audio.sampleRate;
-  const rtf = {
-    audioSeconds: dur,
-    encodeRtf: encS / dur,
-    decodeRtf: decS / dur,
-    encodeSeconds: encS,
-    decodeSeconds: decS,
-  };
-  console.log('RTF', JSON.stringify(rtf));
-  await tok.dispose();
+  // The default as users get it, and its all-JavaScript baseline, in the same run.
+  const rtf: Record<string, unknown>[] = [];
+  for (const backend of [undefined, 'js']) {
+    const tok = await loadAudioTokenizer('default', { backend });
+    await tok.decode(await tok.encode(audio)); // warm-up (JIT, backend init)
+    let t = performance.now();
+    const tokens = await tok.encode(audio);
+    const encS = (performance.now() - t) / 1000;
+    t = performance.now();
+    await tok.decode(tokens);
+    const decS = (performance.now() - t) / 1000;
+    rtf.push({
+      backend: backend ?? 'automatic',
+      audioSeconds: dur,
+      encodeRtf: encS / dur,
+      decodeRtf: decS / dur,
+      encodeSeconds: encS,
+      decodeSeconds: decS,
+    });
+    await tok.dispose();
+  }
+  console.table(rtf);
 
   const rss: Record<string, unknown>[] = [];
   const self = fileURLToPath(import.meta.url);
@@ -122,16 +130,16 @@ try {
     const child = spawnSync(process.execPath, [...process.execArgv, self, '--child', file], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`child failed: ${child.stderr}`);
     const line = child.stdout.trim().split('\n').pop()!;
-    const r = { minutes: m, inputMiB: statSync(file).size / 2 ** 20, ...JSON.parse(line) };
-    console.log('RSS', JSON.stringify(r));
-    rss.push(r);
+    rss.push({ minutes: m, inputMiB: statSync(file).size / 2 ** 20, ...JSON.parse(line) });
   }
-  const out = opt('--json');
-  if (out)
-    writeFileSync(
-      out,
-      `${JSON.stringify({ machine: `${process.platform} ${process.arch}, node ${process.version}`, rtf, rss }, null, 2)}\n`,
-    );
+  console.table(rss);
+  const out = opt('--json') ?? fileURLToPath(new URL('../bench-results/measure.json', import.meta.url));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: `${process.platform} ${process.arch}, node ${process.version}`, rtf, rss }, null, 2)}\n`,
+  );
+  console.log(`wrote ${out}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
