@@ -118,6 +118,20 @@ export class GraphBuilder {
     return out;
   }
 
+  /** Adds a node with `count` outputs (TopK: values and indices) and returns them. */
+  opMulti(opType: string, inputs: readonly string[], count: number, attrs: Record<string, Attr> = {}): string[] {
+    const base = this.fresh(opType.toLowerCase());
+    const outs = Array.from({ length: count }, (_, i) => `${base}_${i}`);
+    this.nodes.push({
+      opType,
+      input: [...inputs],
+      output: outs,
+      name: base,
+      attribute: Object.entries(attrs).map(([k, a]) => attribute(k, a)),
+    });
+    return outs;
+  }
+
   toBytes(): Uint8Array {
     const model = onnx.ModelProto.create({
       irVersion: 8,

@@ -20,9 +20,23 @@ function unitScale(codebook: Float32Array): number {
 }
 
 /**
+ * The column of the smallest (or largest) score per row, as int64 [rows]. TopK with k = 1 rather
+ * than ArgMin/ArgMax: onnxruntime's TopK is twice as fast at K = 1,024 (18 vs 37 ms for 65,536
+ * rows), and it too puts the lowest index first among equal scores, as the js oracle does.
+ */
+function bestColumn(g: GraphBuilder, scores: string, largest: boolean): string {
+  const [, index] = g.opMulti('TopK', [scores, g.constant(BigInt64Array.of(1n), [1])], 2, {
+    axis: { int: 1 },
+    largest: { int: largest ? 1 : 0 },
+    sorted: { int: 1 },
+  });
+  return g.op('Squeeze', [index, g.constant(BigInt64Array.of(1n), [1])]);
+}
+
+/**
  * Adds the euclidean search of `codebook` against rows `x`: scores α²‖c‖² − 2α²x·c from one Gemm
- * with the constants precomputed (the ‖x‖² term does not change the argmin), then ArgMin, whose
- * first-index rule matches the js oracle on ties. Returns the int64 indices [rows].
+ * with the constants precomputed (the ‖x‖² term does not change the argmin), then the smallest
+ * per row. Returns the int64 indices [rows].
  */
 function euclideanArgMin(g: GraphBuilder, x: string, codebook: Float32Array, k: number, dim: number): string {
   const alpha = unitScale(codebook);
@@ -39,7 +53,7 @@ function euclideanArgMin(g: GraphBuilder, x: string, codebook: Float32Array, k: 
     bias[c] = a2 * norm;
   }
   const scores = g.op('Gemm', [x, g.constant(weights, [dim, k]), g.constant(bias, [k])]);
-  return g.op('ArgMin', [scores], { axis: { int: 1 }, keepdims: { int: 0 }, select_last_index: { int: 0 } });
+  return bestColumn(g, scores, false);
 }
 
 function euclideanGraph(codebook: Float32Array, k: number, dim: number, withDistance: boolean): GraphBuilder {
@@ -75,13 +89,13 @@ function cosineGraph(codebook: Float32Array, k: number, dim: number): GraphBuild
   const rowMax = g.op('ReduceMax', [g.op('Abs', [x])], { axes: { ints: [1] }, keepdims: { int: 1 } });
   const xs = g.op('Div', [x, g.op('Max', [rowMax, g.scalar(1e-30)])]);
   const scores = g.op('Gemm', [xs, g.constant(weights, [dim, k])]);
-  const best = g.op('ArgMax', [scores], { axis: { int: 1 }, keepdims: { int: 0 }, select_last_index: { int: 0 } });
+  const best = bestColumn(g, scores, true);
   g.output(g.op('Cast', [best], { to: { type: 'int32' } }), 'indices', 'int32', ['N']);
   return g;
 }
 
 /**
- * Every level in one graph: Gemm + ArgMin picks the code, Gather + Sub forms the next residual,
+ * Every level in one graph: Gemm + TopK picks the code, Gather + Sub forms the next residual,
  * and the codes are summed in the oracle's order, all without returning to JS between levels.
  */
 function residualGraph(codebooks: readonly Float32Array[], k: number, dim: number): GraphBuilder {
