@@ -38,7 +38,7 @@ function bestColumn(g: GraphBuilder, scores: string, largest: boolean): string {
  * with the constants precomputed (the ‖x‖² term does not change the argmin), then the smallest
  * per row. Returns the int64 indices [rows].
  */
-function euclideanArgMin(g: GraphBuilder, x: string, codebook: Float32Array, k: number, dim: number): string {
+function euclideanNearest(g: GraphBuilder, x: string, codebook: Float32Array, k: number, dim: number): string {
   const alpha = unitScale(codebook);
   const a2 = alpha * alpha;
   const weights = new Float32Array(dim * k);
@@ -59,7 +59,7 @@ function euclideanArgMin(g: GraphBuilder, x: string, codebook: Float32Array, k: 
 function euclideanGraph(codebook: Float32Array, k: number, dim: number, withDistance: boolean): GraphBuilder {
   const g = new GraphBuilder(withDistance ? 'kmeans_assign' : 'nearest_euclidean');
   const x = g.input('x', 'float32', ['N', dim]);
-  const best = euclideanArgMin(g, x, codebook, k, dim);
+  const best = euclideanNearest(g, x, codebook, k, dim);
   g.output(g.op('Cast', [best], { to: { type: 'int32' } }), 'indices', 'int32', ['N']);
   if (withDistance) {
     // The exact distance to the chosen code, not the expanded Gemm form, which cancels badly.
@@ -105,7 +105,7 @@ function residualGraph(codebooks: readonly Float32Array[], k: number, dim: numbe
   const levels: string[] = [];
   let quantized: string | undefined;
   for (const codebook of codebooks) {
-    const best = euclideanArgMin(g, residual, codebook, k, dim);
+    const best = euclideanNearest(g, residual, codebook, k, dim);
     const code = g.op('Gather', [g.constant(codebook, [k, dim]), best], { axis: { int: 0 } });
     residual = g.op('Sub', [residual, code]);
     quantized = quantized ? g.op('Add', [quantized, code]) : code;
