@@ -1,12 +1,11 @@
 import {
   concatRows,
-  type FitProgress,
-  fitRowPca,
+  fitLinearCodec,
   gatherRows,
+  type LinearTrainingProgress,
   MmtokError,
   Random,
   sortedSample,
-  trainCoefficientQuantizer,
   trainedQuantizerEntry,
 } from '@mmtok/core';
 import { writeTrainedTokenizer } from '@mmtok/core/node';
@@ -43,7 +42,7 @@ export interface TrainAudioTokenizerOptions {
   /** Frames quieter than this RMS are left out of training (silence teaches nothing). Default 1e-4. */
   silenceRms?: number;
   metadata?: Record<string, unknown>;
-  onProgress?: (info: { stage: 'read' | 'pca' | 'quantizer' | 'write'; detail?: FitProgress | string }) => void;
+  onProgress?: (info: LinearTrainingProgress) => void;
 }
 
 export interface TrainAudioTokenizerResult {
@@ -126,28 +125,25 @@ export async function trainAudioTokenizer(
     );
   }
 
-  report?.({ stage: 'pca', detail: `${total} frames of ${D} values → ${dim} components` });
-  const { pca, explained } = fitRowPca(rows, total, D, dim);
-  // No mean: silence must map to zero coefficients, and overlap-add of a constant frame mean would leave a hum.
-  const transform = new LinearFrameTransform(
-    H,
-    channels,
-    new Float32Array(D),
-    pca.components,
-    new Float32Array(dim).fill(1),
+  const { transform, explained, config, quantizer } = await fitLinearCodec(
+    'rvq',
+    rows,
+    total,
+    D,
+    {
+      rowsAre: 'frames',
+      dim,
+      codebookSize,
+      numQuantizers: levels,
+      iterations: options.iterations ?? 15,
+      seed,
+      backend: options.backend,
+      onProgress: report,
+    },
+    // No mean and unit scales: silence must map to zero coefficients, and overlap-add of a constant
+    // frame mean would leave a hum.
+    (pca) => new LinearFrameTransform(H, channels, new Float32Array(D), pca.components, new Float32Array(dim).fill(1)),
   );
-  const coeffs = await transform.forward(rows, { backend: options.backend });
-
-  report?.({ stage: 'quantizer' });
-  const { config, quantizer } = await trainCoefficientQuantizer('rvq', coeffs, total, {
-    dim,
-    codebookSize,
-    numQuantizers: levels,
-    iterations: options.iterations ?? 15,
-    seed,
-    backend: options.backend,
-    onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
-  });
 
   report?.({ stage: 'write' });
   const frameRate = sampleRate / H;

@@ -68,8 +68,11 @@ export {
 export {
   checkTrainableQuantizer,
   concatRows,
+  type FitLinearCodecOptions,
+  fitLinearCodec,
   fitRowPca,
   gatherRows,
+  type LinearTrainingProgress,
   sortedSample,
   type TrainableQuantizer,
   type TrainQuantizerOptions,

@@ -1,15 +1,13 @@
 import {
   checkTrainableQuantizer,
   concatRows,
-  type FitProgress,
-  fitRowPca,
+  fitLinearCodec,
   gatherRows,
-  LinearTransform,
+  type LinearTrainingProgress,
   MmtokError,
   Random,
   sortedSample,
   type TrainableQuantizer,
-  trainCoefficientQuantizer,
   trainedQuantizerEntry,
 } from '@mmtok/core';
 import { writeTrainedTokenizer } from '@mmtok/core/node';
@@ -56,7 +54,7 @@ export interface TrainImageTokenizerOptions {
   alpha?: AlphaPolicy;
   /** Free-form facts recorded in the manifest's metadata. */
   metadata?: Record<string, unknown>;
-  onProgress?: (info: { stage: 'read' | 'pca' | 'quantizer' | 'write'; detail?: FitProgress | string }) => void;
+  onProgress?: (info: LinearTrainingProgress) => void;
 }
 
 export interface TrainImageTokenizerResult {
@@ -113,23 +111,20 @@ export async function trainImageTokenizer(
   }
   const { rows, total } = concatRows(chunks, D);
 
-  report?.({ stage: 'pca', detail: `${total} patches of ${D} values → ${dim} components` });
-  const { pca, explained } = fitRowPca(rows, total, D, dim);
-  const scale = LinearTransform.scaleFor(pca, kind);
-  const linear = new LinearPatchTransform(P, pca.mean, pca.components, scale);
-  const coeffs = await linear.forward(rows, { backend: options.backend });
-
-  report?.({ stage: 'quantizer' });
-  const { config, quantizer } = await trainCoefficientQuantizer(kind, coeffs, total, {
-    codebookSize: options.codebookSize,
-    numQuantizers: options.numQuantizers,
-    iterations: options.iterations,
-    backend: options.backend,
-    dim,
-    fsqLevels,
-    seed,
-    onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
-  });
+  const {
+    transform: linear,
+    explained,
+    config,
+    quantizer,
+  } = await fitLinearCodec(
+    kind,
+    rows,
+    total,
+    D,
+    // codebookSize, numQuantizers, iterations, backend and onProgress as the caller gave them.
+    { ...options, rowsAre: 'patches', dim, fsqLevels, seed },
+    (pca, scale) => new LinearPatchTransform(P, pca.mean, pca.components, scale),
+  );
 
   report?.({ stage: 'write' });
   const manifest: TokenizerManifest = {

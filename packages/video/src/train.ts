@@ -3,12 +3,10 @@ import { join, relative, resolve } from 'node:path';
 import {
   checkTrainableQuantizer,
   concatRows,
-  type FitProgress,
-  fitRowPca,
-  LinearTransform,
+  fitLinearCodec,
+  type LinearTrainingProgress,
   MmtokError,
   Random,
-  trainCoefficientQuantizer,
   trainedQuantizerEntry,
 } from '@mmtok/core';
 import { writeManifestJson, writeTrainedTokenizer } from '@mmtok/core/node';
@@ -53,7 +51,7 @@ export interface TrainVideoTokenizerOptions {
   mean?: [number, number, number];
   std?: [number, number, number];
   metadata?: Record<string, unknown>;
-  onProgress?: (info: { stage: 'read' | 'pca' | 'quantizer' | 'write'; detail?: FitProgress | string }) => void;
+  onProgress?: (info: LinearTrainingProgress) => void;
 }
 
 /** Reservoir sampling of rows, seeded: every row of an input has the same chance, memory fixed. */
@@ -175,23 +173,20 @@ export async function trainVideoTokenizer(
     parts.push(moving.filled, still.filled);
   }
   const { rows, total } = concatRows(parts, D);
-  report?.({ stage: 'pca', detail: `${total} tubelets of ${D} values → ${dim} components` });
-  const { pca, explained } = fitRowPca(rows, total, D, dim);
-  const scale = LinearTransform.scaleFor(pca, qkind);
-  const linear = new LinearTubeletTransform(T, P, pca.mean, pca.components, scale);
-  const coeffs = await linear.forward(rows, { backend: options.backend });
-
-  report?.({ stage: 'quantizer' });
-  const { config, quantizer } = await trainCoefficientQuantizer(qkind, coeffs, total, {
-    codebookSize: options.codebookSize,
-    numQuantizers: options.numQuantizers,
-    iterations: options.iterations,
-    backend: options.backend,
-    dim,
-    fsqLevels,
-    seed,
-    onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
-  });
+  const {
+    transform: linear,
+    explained,
+    config,
+    quantizer,
+  } = await fitLinearCodec(
+    qkind,
+    rows,
+    total,
+    D,
+    // codebookSize, numQuantizers, iterations, backend and onProgress as the caller gave them.
+    { ...options, rowsAre: 'tubelets', dim, fsqLevels, seed },
+    (pca, scale) => new LinearTubeletTransform(T, P, pca.mean, pca.components, scale),
+  );
 
   report?.({ stage: 'write' });
   await writeTrainedTokenizer(options.outDir, {

@@ -2,6 +2,7 @@ import { configWithoutWeights, type QuantizerConfig } from '../config.js';
 import { type AnyQuantizer, createQuantizer } from '../create.js';
 import { MmtokError } from '../errors.js';
 import type { Random } from '../random.js';
+import { LinearTransform } from '../transforms/linear.js';
 import { fitPca, type Pca } from '../transforms/pca.js';
 import { type FitProgress, fitQuantizer } from './fit.js';
 
@@ -87,6 +88,44 @@ export async function trainCoefficientQuantizer(
     config = { type: 'lfq', dim: o.dim };
   }
   return { config, quantizer: await createQuantizer(config, { backend: o.backend }) };
+}
+
+/** How a built-in trainer reports: reading inputs, PCA, fitting the quantizer, writing files. */
+export interface LinearTrainingProgress {
+  stage: 'read' | 'pca' | 'quantizer' | 'write';
+  detail?: FitProgress | string;
+}
+
+export interface FitLinearCodecOptions extends Omit<TrainQuantizerOptions, 'onProgress'> {
+  /** What a row is, for the progress detail ('patches', 'tubelets', 'frames'). */
+  rowsAre: string;
+  onProgress?: (info: LinearTrainingProgress) => void;
+}
+
+/**
+ * The part every built-in trainer shares: PCA of the sampled rows [total, D], the transform
+ * `makeTransform` builds from it (given the per-component scales `kind` wants), the rows'
+ * coefficients through that transform, and the quantizer fitted to them.
+ */
+export async function fitLinearCodec<T extends LinearTransform>(
+  kind: TrainableQuantizer,
+  rows: Float32Array,
+  total: number,
+  D: number,
+  o: FitLinearCodecOptions,
+  makeTransform: (pca: Pca, scale: Float32Array) => T,
+): Promise<{ transform: T; explained: number; config: QuantizerConfig; quantizer: AnyQuantizer }> {
+  const report = o.onProgress;
+  report?.({ stage: 'pca', detail: `${total} ${o.rowsAre} of ${D} values → ${o.dim} components` });
+  const { pca, explained } = fitRowPca(rows, total, D, o.dim);
+  const transform = makeTransform(pca, LinearTransform.scaleFor(pca, kind));
+  const coeffs = await transform.forward(rows, { backend: o.backend });
+  report?.({ stage: 'quantizer' });
+  const { config, quantizer } = await trainCoefficientQuantizer(kind, coeffs, total, {
+    ...o,
+    onProgress: report && ((detail) => report({ stage: 'quantizer', detail })),
+  });
+  return { transform, explained, config, quantizer };
 }
 
 /** A trained quantizer's manifest entry: codebooks go to `file`, weightless configs stay inline. */
