@@ -51,25 +51,34 @@ export function tubeletize(frames: readonly Uint8Array[], w: number, h: number, 
 
 /** The inverse of tubeletize: rows → T frames cropped to w×h, denormalized, rounded and clamped. */
 export function untubeletize(t: Tubelets, T: number, P: number, w: number, h: number, n: Normalization): Uint8Array[] {
-  const { rows, gridW } = t;
-  const D = T * P * P * 3;
-  const a = [0, 1, 2].map((c) => 255 * n.std[c]);
-  const b = [0, 1, 2].map((c) => 255 * n.mean[c]);
-  const out: Uint8Array[] = [];
-  for (let k = 0; k < T; k++) {
-    const f = new Uint8Array(w * h * 3);
-    for (let y = 0; y < h; y++) {
-      const gy = Math.floor(y / P);
-      const py = y - gy * P;
-      for (let x = 0; x < w; x++) {
-        const gx = Math.floor(x / P);
-        const i = (gy * gridW + gx) * D + ((k * P + py) * P + (x - gx * P)) * 3;
-        const o = (y * w + x) * 3;
-        // Uint8Array assignment truncates after clamping to [0, 255]; +0.5 makes it round.
-        for (let c = 0; c < 3; c++) f[o + c] = Math.min(255, Math.max(0, rows[i + c] * a[c] + b[c] + 0.5));
+  const { rows, gridH, gridW } = t;
+  const [a0, a1, a2] = [0, 1, 2].map((c) => 255 * n.std[c]);
+  const [b0, b1, b2] = [0, 1, 2].map((c) => 255 * n.mean[c]);
+  const out = Array.from({ length: T }, () => new Uint8Array(w * h * 3));
+  // Rows are read once, in order (as tubeletize writes them); the padding beyond w×h is skipped.
+  let i = 0;
+  for (let gy = 0; gy < gridH; gy++) {
+    for (let gx = 0; gx < gridW; gx++) {
+      const x0 = gx * P;
+      const cols = Math.min(P, w - x0);
+      for (const f of out) {
+        for (let py = 0; py < P; py++) {
+          const y = gy * P + py;
+          if (y >= h) {
+            i += P * 3;
+            continue;
+          }
+          let o = (y * w + x0) * 3;
+          for (let px = 0; px < cols; px++, i += 3, o += 3) {
+            // Uint8Array assignment truncates after clamping to [0, 255]; +0.5 makes it round.
+            f[o] = Math.min(255, Math.max(0, rows[i] * a0 + b0 + 0.5));
+            f[o + 1] = Math.min(255, Math.max(0, rows[i + 1] * a1 + b1 + 0.5));
+            f[o + 2] = Math.min(255, Math.max(0, rows[i + 2] * a2 + b2 + 0.5));
+          }
+          i += (P - cols) * 3;
+        }
       }
     }
-    out.push(f);
   }
   return out;
 }
