@@ -149,19 +149,24 @@ export class AudioTokenizer {
   async encode(audio: AudioBuffer, options: EncodeAudioOptions = {}): Promise<AudioTokenSet> {
     const levels = this.checkLevels(options.levels);
     const a = await this.prepare(audio);
-    const H = this.hopLength;
-    const padded = Math.ceil(a.length / H) * H;
-    let data = a.data;
-    if (padded !== a.length) {
-      data = new Float32Array(this.channels * padded);
-      for (let c = 0; c < this.channels; c++) data.set(a.data.subarray(c * a.length, (c + 1) * a.length), c * padded);
-    }
-    const codes = await this.codec.encode(data, this.channels, padded, levels);
+    const codes = await this.encodeWhole(a, levels);
     const extra =
       audio.sampleRate !== this.sampleRate || audio.channels !== this.channels
         ? { inputSampleRate: audio.sampleRate, inputChannels: audio.channels }
         : {};
     return this.tokenSet(codes, this.source(a.length, extra));
+  }
+
+  /** Audio at the tokenizer's rate and channels, zero-padded to whole hops, through the codec at once. */
+  private encodeWhole(a: AudioBuffer, levels: number): Promise<Codes> {
+    const H = this.hopLength;
+    const padded = Math.ceil(a.length / H) * H;
+    let data = a.data;
+    if (padded !== a.length) {
+      data = new Float32Array(a.channels * padded);
+      for (let c = 0; c < a.channels; c++) data.set(a.data.subarray(c * a.length, (c + 1) * a.length), c * padded);
+    }
+    return this.codec.encode(data, a.channels, padded, levels);
   }
 
   /** Checks a token set against this tokenizer; returns its codes. */
@@ -239,15 +244,7 @@ export class AudioTokenizer {
     };
     for await (const a of convertAudioStream(noted(), this.sampleRate, C)) {
       total += a.length;
-      let codes: Codes;
-      if (stream) codes = await stream.push(a.data, a.length);
-      else {
-        const H = this.hopLength;
-        const padded = Math.ceil(a.length / H) * H;
-        const data = new Float32Array(C * padded);
-        for (let c = 0; c < C; c++) data.set(a.data.subarray(c * a.length, (c + 1) * a.length), c * padded);
-        codes = await this.codec.encode(data, C, padded, levels);
-      }
+      const codes = stream ? await stream.push(a.data, a.length) : await this.encodeWhole(a, levels);
       if (codes.frames > 0) yield emit(codes, false);
     }
     if (total === 0) throw new MmtokError('MMTOK_EMPTY', 'the audio stream held no samples');
