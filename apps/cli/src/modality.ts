@@ -1,4 +1,3 @@
-import { probeStreams } from '@mmtok/video';
 import { AUDIO_EXTENSIONS, VIDEO_EXTENSIONS } from './formats.js';
 
 export type Modality = 'image' | 'audio' | 'video';
@@ -20,6 +19,8 @@ export async function inputModalities(paths: readonly string[]): Promise<Map<str
   for (const path of paths) {
     let m = modalityOf(path);
     if (m === 'video') {
+      // Loaded here, not at start-up: most commands never touch a video container.
+      const { probeStreams } = await import('@mmtok/video');
       const streams = await probeStreams(path).catch(() => undefined);
       if (streams?.audio && !streams.video) m = 'audio';
     }
