@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests run against the TypeScript sources of the workspace packages (their `source` export
@@ -9,6 +10,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
+    // Every random test prints its seed and replays from MMTOK_TEST_SEED.
+    setupFiles: [fileURLToPath(new URL('./test/seeded-random.ts', import.meta.url))],
     server: { deps: { inline: [/@mmtok\//] } },
   },
 });

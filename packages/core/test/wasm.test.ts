@@ -11,9 +11,9 @@ import type { OpInput, OpName, OpOutput } from '../src/backends/ops.js';
 import { BackendRegistry } from '../src/backends/registry.js';
 import { createWasmProvider } from '../src/backends/wasm/index.js';
 import { Random } from '../src/random.js';
+import { runSeed } from './helpers.js';
 
-const SEED = process.env.MMTOK_SEED ? Number(process.env.MMTOK_SEED) : Math.floor(Math.random() * 2 ** 31);
-console.log(`wasm.test: seed ${SEED} (replay with MMTOK_SEED=${SEED})`);
+const SEED = runSeed('wasm.test');
 
 // Small chunks, so most inputs below span several chunks and end in a partial one.
 const registry = new BackendRegistry().register(createWasmProvider({ chunkElements: 96 }));
