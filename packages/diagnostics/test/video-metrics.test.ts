@@ -53,6 +53,20 @@ describe('video metrics', () => {
     expect(one.flicker).toBeNull();
   });
 
+  it('flicker and PSNR on a hand-computed three-frame case', () => {
+    // [T=3, H=1, W=2], range 10. Frame changes: reference (2, −4) then (0, 0); estimate (0, −1)
+    // then (0, 0). Flicker = (|0 − 2| + |−1 + 4| + 0 + 0) / 4 values / 10 = 0.125.
+    const m = videoMetrics(
+      { data: [0, 10, 2, 6, 2, 6], shape: [3, 1, 2] },
+      { data: [1, 10, 1, 9, 1, 9], shape: [3, 1, 2] },
+      { dataRange: 10, ssim: false },
+    );
+    expect(m.flicker).toBeCloseTo(0.125, 12);
+    // Frame 0: MSE (1 + 0)/2 → 10·log10(100/0.5); frames 1, 2: MSE (1 + 9)/2.
+    expect(m.psnr.perFrame[0]).toBeCloseTo(10 * Math.log10(200), 10);
+    expect(m.psnr.perFrame[2]).toBeCloseTo(10 * Math.log10(20), 10);
+  });
+
   it('bad input gives stable codes', () => {
     expect(
       errorCode(() =>
