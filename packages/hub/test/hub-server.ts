@@ -120,8 +120,9 @@ export async function startHubServer(repos: Record<string, HubRepoFixture>): Pro
     const cut = truncated?.sha === sha ? truncated : held?.sha === sha ? held : undefined;
     if (!cut) return void res.end(part);
     const sent = part.subarray(0, cut.bytes ?? part.length >> 1);
+    // Truncated: Content-Length promised more than what is sent before the connection drops.
+    if (cut === truncated) return void res.write(sent, () => res.socket?.destroy());
     res.write(sent);
-    if (cut === truncated) return void res.socket?.destroy(); // Content-Length promised more than this
     waiting.push({ finish: () => res.end(part.subarray(sent.length)), abort: () => res.socket?.destroy() });
   });
 
