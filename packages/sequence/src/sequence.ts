@@ -1,0 +1,228 @@
+/**
+ * toSequence / fromSequence: one token set ↔ the ids a layout writes for it. Both walk the same
+ * order (walkLayout), so they are exact inverses; fromSequence checks every id it reads and says
+ * where a sequence breaks the layout.
+ */
+import { MmtokError, type TokenFileHeader, type TokenModality } from '@mmtok/core';
+import type { SequenceLayout } from './layout.js';
+
+/** A token file's primary content: its header (without extra tracks) and indices. */
+export interface TokenSet {
+  header: Omit<TokenFileHeader, 'tracks'>;
+  indices: Int32Array;
+}
+
+/** Ids in the smallest array type that holds the layout's vocabulary. */
+export type SequenceIds = Uint16Array | Int32Array;
+
+/** How a token set's indices form a grid of positions × levels. */
+export interface Grid {
+  positions: number;
+  levels: number;
+  /** Positions per row (image/video: the width), 0 without rows. */
+  rowLength: number;
+  /** Positions per frame (image: all; video: h·w), 0 without rows. */
+  frameLength: number;
+  /** Audio stores [levels, frames] (level-major); image and video store the levels last. */
+  levelsFirst: boolean;
+}
+
+function seqError(message: string, details?: Record<string, unknown>): never {
+  throw new MmtokError('MMTOK_SEQUENCE', message, details);
+}
+
+export function gridOf(modality: TokenModality, shape: readonly number[]): Grid {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (modality === 'audio') {
+    if (shape.length === 1) return { positions: shape[0], levels: 1, rowLength: 0, frameLength: 0, levelsFirst: true };
+    if (shape.length === 2)
+      return { positions: shape[1], levels: shape[0], rowLength: 0, frameLength: 0, levelsFirst: true };
+  } else if (shape.length === (modality === 'image' ? 3 : 4)) {
+    const levels = shape[shape.length - 1];
+    const rowLength = shape[shape.length - 2];
+    const frameLength = rowLength * shape[shape.length - 3];
+    return { positions: count / Math.max(levels, 1), levels, rowLength, frameLength, levelsFirst: false };
+  }
+  return seqError(
+    `a ${modality} token set of shape [${shape}] has no layout grid (audio [levels, frames], image [h, w, levels], video [t, h, w, levels])`,
+  );
+}
+
+/** Checks that a token set is what the layout places: same tokenizer, modality and levels, no tracks. */
+export function checkTokenSet(set: TokenSet, layout: SequenceLayout, what = 'token set'): Grid {
+  const h = set.header;
+  const want = layout.tokenizer;
+  if (h.tokenizer.name !== want.name || h.tokenizer.version !== want.version || h.tokenizer.hash !== want.hash) {
+    throw new MmtokError(
+      'MMTOK_MISMATCH',
+      `${what} was made by tokenizer ${h.tokenizer.name} ${h.tokenizer.version} (hash ${h.tokenizer.hash.slice(0, 12)}…), the layout places ${want.name} ${want.version} (hash ${want.hash.slice(0, 12)}…)`,
+      { expected: want, actual: h.tokenizer },
+    );
+  }
+  if (h.modality !== layout.modality)
+    throw new MmtokError('MMTOK_MISMATCH', `${what} is ${h.modality}, the layout places ${layout.modality}`);
+  const grid = gridOf(h.modality, h.shape);
+  if (grid.levels !== layout.codebookSize.length) {
+    throw new MmtokError(
+      'MMTOK_MISMATCH',
+      `${what} has ${grid.levels} levels, the layout has ${layout.codebookSize.length}`,
+    );
+  }
+  if ('tracks' in h && (h as TokenFileHeader).tracks?.length) {
+    seqError(
+      `${what} has extra tracks (${(h as TokenFileHeader).tracks!.map((t) => t.name).join(', ')}); pack places one token set per document — encode the video with --no-audio`,
+    );
+  }
+  return grid;
+}
+
+/** Visits a layout's cells in writing order: a code (slot j at position p, or p = -1 for pad) or a special. */
+interface Visitor {
+  code(slot: number, position: number): void;
+  special(name: string): void;
+}
+
+function walkLayout(layout: SequenceLayout, grid: Grid, v: Visitor): void {
+  for (const name of layout.begin) v.special(name);
+  const slots = layout.slots;
+  const P = grid.positions;
+  if (layout.order === 'level-major') {
+    for (let j = 0; j < slots.length; j++) for (let p = 0; p < P; p++) v.code(j, p);
+  } else {
+    const maxDelay = Math.max(...slots.map((s) => s.delay));
+    const eol = layout.endOfRow;
+    const eof = layout.endOfFrame;
+    for (let step = 0; step < P + maxDelay; step++) {
+      for (let j = 0; j < slots.length; j++) {
+        const p = step - slots[j].delay;
+        v.code(j, p >= 0 && p < P ? p : -1);
+      }
+      if (eol && (step + 1) % grid.rowLength === 0) v.special(eol);
+      if (eof && (step + 1) % grid.frameLength === 0) v.special(eof);
+    }
+  }
+  for (const name of layout.end) v.special(name);
+}
+
+/** Number of ids a token set of this grid takes in the layout (without text or end-of-document). */
+export function sequenceLength(layout: SequenceLayout, grid: Grid): number {
+  const P = grid.positions;
+  const n = layout.slots.length;
+  let body = P * n;
+  if (layout.order === 'frame-major') {
+    body = (P + Math.max(...layout.slots.map((s) => s.delay))) * n;
+    if (layout.endOfRow) body += P / grid.rowLength;
+    if (layout.endOfFrame) body += P / grid.frameLength;
+  }
+  return layout.begin.length + body + layout.end.length;
+}
+
+/** An array for `length` ids of this layout's vocabulary. */
+export function idArray(layout: SequenceLayout, length: number): SequenceIds {
+  return layout.vocabSize <= 0x10000 ? new Uint16Array(length) : new Int32Array(length);
+}
+
+/** The ids a layout writes for one token set. */
+export function toSequence(set: TokenSet, layout: SequenceLayout): SequenceIds {
+  const grid = checkTokenSet(set, layout);
+  const out = idArray(layout, sequenceLength(layout, grid));
+  const { indices } = set;
+  const { base, slots, codebookSize, special } = layout;
+  const P = grid.positions;
+  const L = grid.levels;
+  const pad = layout.pad !== undefined ? special[layout.pad] : -1;
+  let i = 0;
+  walkLayout(layout, grid, {
+    code(j, p) {
+      if (p < 0) {
+        out[i++] = pad;
+        return;
+      }
+      const level = slots[j].level;
+      const at = grid.levelsFirst ? level * P + p : p * L + level;
+      const c = indices[at];
+      if (c < 0 || c >= codebookSize[level]) {
+        seqError(
+          `index ${c} at position ${at} of the token set is outside level ${level}'s codebook [0, ${codebookSize[level]})${c === -1 ? ' (a dropped residual level has no id)' : ''}`,
+          { position: at, value: c },
+        );
+      }
+      out[i++] = base + slots[j].offset + c;
+    },
+    special(name) {
+      out[i++] = special[name];
+    },
+  });
+  return out;
+}
+
+/** The token set a layout's ids describe; `header` supplies what ids do not carry (shape, source, …). */
+export function fromSequence(
+  ids: ArrayLike<number>,
+  layout: SequenceLayout,
+  header: Omit<TokenFileHeader, 'tracks'>,
+): TokenSet {
+  const grid = checkTokenSet({ header, indices: new Int32Array(0) }, layout, 'the document record');
+  const expected = sequenceLength(layout, grid);
+  const n = ids.length;
+  const { base, slots, codebookSize, special } = layout;
+  const P = grid.positions;
+  const L = grid.levels;
+  const indices = new Int32Array(P * L);
+  const pad = layout.pad !== undefined ? special[layout.pad] : -1;
+  let i = 0;
+  // The grid position last read, so errors say which frame of the token set broke.
+  let at = -1;
+  const where = () => (at >= 0 ? ` (in frame ${at} of ${P})` : '');
+  const take = (what: string): number => {
+    if (i >= n) {
+      seqError(
+        `the sequence ends at position ${n} where ${what} was expected${where()}: a truncated frame (${expected} ids expected)`,
+        {
+          position: n,
+        },
+      );
+    }
+    return ids[i++];
+  };
+  walkLayout(layout, grid, {
+    code(j, p) {
+      const slot = slots[j];
+      if (p >= 0) at = p;
+      if (p < 0) {
+        const v = take(`pad for slot ${j}`);
+        if (v !== pad)
+          seqError(
+            `id ${v} at position ${i - 1} should be the pad id ${pad} (slot ${j} is delayed ${slot.delay} steps)`,
+            { position: i - 1, value: v },
+          );
+        return;
+      }
+      const v = take(`a code of slot ${j}`);
+      const c = v - base - slot.offset;
+      const k = codebookSize[slot.level];
+      if (c < 0 || c >= k) {
+        seqError(
+          `id ${v} at position ${i - 1} is out of range: slot ${j} (level ${slot.level}) has ids [${base + slot.offset}, ${base + slot.offset + k})${where()}`,
+          { position: i - 1, value: v },
+        );
+      }
+      indices[grid.levelsFirst ? slot.level * P + p : p * L + slot.level] = c;
+    },
+    special(name) {
+      const v = take(`'${name}' (id ${special[name]})`);
+      if (v !== special[name]) {
+        seqError(`id ${v} at position ${i - 1} should be '${name}' (id ${special[name]}): a missing ${name} token`, {
+          position: i - 1,
+          value: v,
+        });
+      }
+    },
+  });
+  if (i !== n)
+    seqError(
+      `${n - i} unexpected ids after position ${i}: the layout writes ${expected} ids for shape [${header.shape}]`,
+      { position: i },
+    );
+  return { header: { ...header }, indices };
+}
