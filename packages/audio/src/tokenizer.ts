@@ -2,15 +2,22 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type AnyQuantizer, MmtokError } from '@mmtok/core';
 import { checkTokenIdentity, loadManifestQuantizer, locateManifest, tokenizerIdentity } from '@mmtok/core/node';
+import { type HubOptions, isHubSpec } from '@mmtok/hub';
 import type { AudioCodec, CodecLoadOptions, Codes } from './codec.js';
 import { convertAudioStream } from './convert-stream.js';
 import { builtinAudioManifestPath, listAudioTokenizers } from './default.js';
 import { checkAudio, convertAudio } from './io.js';
 import { concatCodes, LinearFrameCodec, LinearFrameTransform } from './linear-frame.js';
 import { type AudioTokenizerManifest, audioManifestFiles, hopOf, readAudioManifest } from './manifest.js';
+import { isPretrainedFolder } from './pretrained-config.js';
 import type { AudioBuffer, AudioSource, AudioTokenSet, TokenizerIdentity } from './types.js';
 
-export type LoadAudioTokenizerOptions = CodecLoadOptions;
+export interface LoadAudioTokenizerOptions extends CodecLoadOptions {
+  /** Pretrained (hf:… or Transformers-layout folder) codecs: the ONNX files' dtype, e.g. 'fp16'. Default 'fp32'. */
+  dtype?: string;
+  /** hf:… names: Hub endpoint, token, cache folder, offline (defaults from HF_* environment variables). */
+  hub?: HubOptions;
+}
 
 export interface EncodeAudioOptions {
   /** Keep the first n residual levels only (lower bitrate). Default: all. */
@@ -89,9 +96,20 @@ export class AudioTokenizer {
   static async fromManifest(path: string, options: LoadAudioTokenizerOptions = {}): Promise<AudioTokenizer> {
     const { manifest: m, dir } = await readAudioManifest(path);
     const identity = await tokenizerIdentity(m, dir, audioManifestFiles(m));
-    const quantizer = await loadManifestQuantizer(m.quantizer, dir, path, { backend: options.backend });
-    const codec = await loadCodec(m, dir, path, quantizer, options);
-    return new AudioTokenizer(m, identity, quantizer, resolve(path), codec);
+    return AudioTokenizer.fromParts(m, dir, identity, resolve(path), options);
+  }
+
+  /** From a manifest already validated (e.g. made from a pretrained repo's config), its files relative to `dir`. */
+  static async fromParts(
+    m: AudioTokenizerManifest,
+    dir: string,
+    identity: TokenizerIdentity,
+    manifestPath: string,
+    options: LoadAudioTokenizerOptions = {},
+  ): Promise<AudioTokenizer> {
+    const quantizer = await loadManifestQuantizer(m.quantizer, dir, manifestPath, { backend: options.backend });
+    const codec = await loadCodec(m, dir, manifestPath, quantizer, options);
+    return new AudioTokenizer(m, identity, quantizer, manifestPath, codec);
   }
 
   /** Levels of a full encode. */
@@ -310,6 +328,10 @@ export async function loadAudioTokenizer(
     nameOrManifestPath,
     { manifestPath: builtinAudioManifestPath, list: listAudioTokenizers },
     'audio tokenizer',
+  // hf:org/name[@revision], or a folder in that (Transformers.js) layout: pretrained codecs.
+  if (isHubSpec(nameOrManifestPath) || (await isPretrainedFolder(nameOrManifestPath))) {
+    return (await import('./pretrained.js')).loadPretrainedAudioTokenizer(nameOrManifestPath, options);
+  }
   );
   return AudioTokenizer.fromManifest(path, options);
 }
