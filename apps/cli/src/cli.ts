@@ -10,6 +10,7 @@ import type { DashboardServer, ExportDashboardResult } from './api/dashboard.js'
 import type { DecodeFilesResult } from './api/decode.js';
 import type { DiagnoseFilesResult } from './api/diagnose.js';
 import type { EncodeFilesResult } from './api/encode.js';
+import type { listCachedRepos } from './api/hub.js';
 import type { Description } from './api/info.js';
 import type { TokenizerEntry } from './api/tokenizers.js';
 import type { TrainTokenizerResult } from './api/train.js';
@@ -340,7 +341,7 @@ const diagnose = defineCommand({
 const info = defineCommand({
   usage: 'info <target>',
   description:
-    'Describe a .mmtok token file (and its tracks), an image, audio or video file, a tokenizer manifest, or a built-in tokenizer',
+    'Describe a .mmtok token file (and its tracks), an image, audio or video file, a tokenizer manifest, a built-in tokenizer, or a Hub repo (hf:org/name[@revision]: commit, model_type, ONNX dtypes)',
   options: ['backend'],
   maxArgs: 1,
   examples: [
@@ -349,6 +350,7 @@ const info = defineCommand({
     'mmtok info speech.flac',
     'mmtok info default',
     'mmtok info ./my-tok/manifest.json --json',
+    'mmtok info hf:onnx-community/mimi-ONNX',
   ],
   run: async (args, o): Promise<Description> =>
     (await import('./api/info.js')).describe({ target: args[0], backend: o.backend }),
@@ -407,6 +409,13 @@ const info = defineCommand({
       );
       ctx.say(`  length     ${v.duration.toFixed(3)} s${v.frames !== null ? `, ${v.frames} frames` : ''}`);
       ctx.say(`  audio      ${v.hasAudio ? 'yes (encode stores it as an audio track)' : 'none'}`);
+    } else if (d.kind === 'hub-repo') {
+      ctx.say(`hf:${d.repo}@${d.revision}: Hub repo at commit ${d.commit}`);
+      if (d.modelType) ctx.say(`  model_type ${d.modelType}`);
+      for (const m of d.models) {
+        ctx.say(`  onnx       ${m.name}: ${Object.keys(m.dtypes).join(', ') || 'no known dtype'}`);
+      }
+      ctx.say(`  files      ${d.files.join(', ')}`);
     } else {
       const q = d.quantizer;
       ctx.say(`tokenizer ${d.identity.name} ${d.identity.version}`);
@@ -421,18 +430,33 @@ const info = defineCommand({
   },
 });
 
+type TokenizersResult = { tokenizers: TokenizerEntry[] } | Awaited<ReturnType<typeof listCachedRepos>>;
+
 const tokenizers = defineCommand({
   usage: 'tokenizers',
-  description: 'List the built-in tokenizers',
-  options: [],
+  description: 'List the built-in tokenizers, or with --cached the Hub repos in the Hugging Face cache',
+  options: ['cached'],
   maxArgs: 0,
-  examples: ['mmtok tokenizers', 'mmtok tokenizers --json'],
-  run: async (): Promise<TokenizerEntry[]> => (await import('./api/tokenizers.js')).listTokenizers(),
-  print(list, ctx) {
-    const width = Math.max(4, ...list.map((t) => t.name.length));
-    for (const t of list) ctx.say(`${t.name.padEnd(width)}  ${t.modality}  ${t.description}`);
+  examples: ['mmtok tokenizers', 'mmtok tokenizers --json', 'mmtok tokenizers --cached'],
+  run: async (_args, o): Promise<TokenizersResult> =>
+    o.cached
+      ? (await import('./api/hub.js')).listCachedRepos()
+      : { tokenizers: (await import('./api/tokenizers.js')).listTokenizers() },
+  print(r, ctx) {
+    if ('tokenizers' in r) {
+      const width = Math.max(4, ...r.tokenizers.map((t) => t.name.length));
+      for (const t of r.tokenizers) ctx.say(`${t.name.padEnd(width)}  ${t.modality}  ${t.description}`);
+      return;
+    }
+    if (r.repos.length === 0) ctx.say(`no Hub repos cached in ${r.cacheDir}`);
+    for (const repo of r.repos) {
+      ctx.say(`hf:${repo.repo}  ${formatBytes(repo.size)}`);
+      for (const v of repo.revisions) {
+        const refs = v.refs.length ? ` (${v.refs.join(', ')})` : '';
+        ctx.say(`  @${v.commit}${refs}  ${v.files} file${v.files === 1 ? '' : 's'}, ${formatBytes(v.size)}`);
+      }
+    }
   },
-  toJson: (list) => ({ tokenizers: list }),
 });
 
 type DashboardResult =

@@ -126,6 +126,7 @@ export const OPTIONS = {
   sampleRate: integer('--sample-rate <hz>', 'Audio: sample rate of the trained codec (default 16000)', 1000),
   port: integer('--port <n>', 'Port on 127.0.0.1 to serve on (default: a free one)', 0),
   export: text('--export <dir>', 'Write a static copy of the dashboard into <dir> instead of serving it'),
+  cached: flag('--cached', 'Tokenizers: list the Hub repos in the Hugging Face cache (revisions, sizes) instead'),
   json: flag('--json', 'Print one JSON document on stdout (and nothing else there)'),
   quiet: flag('-q, --quiet', 'Print nothing but errors'),
 } as const;

@@ -3,15 +3,18 @@ import { join } from 'node:path';
 import type { AudioStreamInfo } from '@mmtok/audio';
 import { MmtokError, TOKEN_FILE_MAGIC, type TokenFileHeader, type TokenizerIdentity } from '@mmtok/core';
 import { readTokenFile } from '@mmtok/core/node';
+import { isHubSpec } from '@mmtok/hub';
 import { type ImageInfo, probeImage } from '@mmtok/image';
 import type { VideoInfo } from '@mmtok/video';
 import { inputModalities } from '../modality.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
 import { describeAudioFile } from './audio.js';
+import { describePrefix, isPackedPrefix, type PackedPrefixDescription } from './pack.js';
+import { describeHubRepo, type HubRepoDescription } from './hub.js';
 import { describeVideoFile } from './video.js';
 
 export interface DescribeOptions {
-  /** A `.mmtok` token file, a tokenizer manifest path, or a built-in tokenizer name. */
+  /** A `.mmtok` token file, a tokenizer manifest path, a built-in tokenizer name, or hf:org/name[@revision]. */
   target: string;
   backend?: string;
 }
@@ -79,7 +82,9 @@ export type Description =
   | TokenizerDescription
   | VideoFileDescription
   | AudioFileDescription
-  | ImageFileDescription;
+  | ImageFileDescription
+  | HubRepoDescription
+  | PackedPrefixDescription;
 
 /** True when the file at `path` begins with the token file magic. */
 async function hasTokenMagic(path: string): Promise<boolean> {
@@ -116,6 +121,8 @@ async function manifestModality(target: string): Promise<unknown> {
 /** Describes a token file (header, counts) or a tokenizer (identity, quantizer, manifest). */
 export async function describe(options: DescribeOptions): Promise<Description> {
   const { target } = options;
+  if (isHubSpec(target)) return describeHubRepo(target);
+  if (await isPackedPrefix(target)) return { kind: 'packed', ...(await describePrefix(target)) };
   if (target.toLowerCase().endsWith('.mmtok') || (await hasTokenMagic(target))) {
     const file = await readTokenFile(target);
     const distinct = new Set<number>();
