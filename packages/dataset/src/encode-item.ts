@@ -1,0 +1,163 @@
+/**
+ * One item → the members of its sample: `<key>.mmtok` (the token file `mmtok encode` writes for the
+ * same media, save its createdBy), `<key>.json` (source, modality, shape, metadata) and the text
+ * members of a WebDataset input carried over. Split in two steps so a shard can decode the next
+ * item (sharp runs off the main thread) while this one is tokenized.
+ */
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { AUDIO_EXTENSIONS, encodeAudioFile } from '@mmtok/audio';
+import { encodeTokenFile, MmtokError, type TokenSource } from '@mmtok/core';
+import { type RgbImage, readImage } from '@mmtok/image';
+import { IMAGE_EXTENSIONS } from './inputs.js';
+import type { TarSample } from './tar-input.js';
+import type { Tokenizers } from './tokenizers.js';
+import { VERSION } from './version.js';
+
+/** Members of a WebDataset input copied into the output sample as they are. */
+const TEXT_MEMBERS = new Set(['txt', 'text', 'caption', 'cls']);
+const CREATED_BY = `@mmtok/dataset ${VERSION}`;
+
+/** What a shard knows about an item before reading it. */
+export interface ItemRef {
+  key: string;
+  path: string;
+  /** The sample's key in its tar input. */
+  member?: string;
+  meta?: Record<string, unknown>;
+}
+
+type Media = { modality: 'image'; image: RgbImage } | { modality: 'audio'; file: string; temp: boolean };
+
+export interface DecodedItem {
+  ref: ItemRef;
+  media: Media;
+  meta?: Record<string, unknown>;
+  text: [string, Uint8Array][];
+}
+
+export interface EncodedSample {
+  members: [string, Uint8Array][];
+  tokens: number;
+}
+
+const ext = (name: string) => extname(name).toLowerCase();
+
+function unsupported(ref: ItemRef, what: string): never {
+  throw new MmtokError('MMTOK_UNSUPPORTED', `${ref.path}${ref.member ? `:${ref.member}` : ''}: ${what}`);
+}
+
+/** The media member of a tar sample: the first whose last extension is an image or audio one. */
+function mediaMember(sample: TarSample): [string, Buffer] | undefined {
+  for (const [e, body] of sample.members) {
+    const last = `.${e.split('.').pop()?.toLowerCase()}`;
+    if (IMAGE_EXTENSIONS.includes(last) || AUDIO_EXTENSIONS.includes(last)) return [last, body];
+  }
+  return undefined;
+}
+
+async function decodeMedia(ref: ItemRef, name: string, bytes: Buffer | undefined): Promise<Media> {
+  const e = ext(name);
+  if (IMAGE_EXTENSIONS.includes(e)) {
+    return { modality: 'image', image: await readImage(bytes ?? ref.path) };
+  }
+  if (AUDIO_EXTENSIONS.includes(e)) {
+    if (!bytes) return { modality: 'audio', file: ref.path, temp: false };
+    // ffmpeg reads files: a tar member goes through a temp file.
+    const file = join(tmpdir(), `mmtok-dataset-${randomBytes(6).toString('hex')}${e}`);
+    await writeFile(file, bytes);
+    return { modality: 'audio', file, temp: true };
+  }
+  return unsupported(ref, `${e || 'no extension'}: datasets tokenize images and audio (video: use mmtok encode)`);
+}
+
+/** Reads and decodes an item (a file, or a sample already read from its tar). */
+export async function decodeItem(ref: ItemRef, sample?: TarSample): Promise<DecodedItem> {
+  if (!sample) return { ref, media: await decodeMedia(ref, ref.path, undefined), meta: ref.meta, text: [] };
+  const media = mediaMember(sample);
+  if (!media) unsupported(ref, `sample has no image or audio member (${[...sample.members.keys()].join(', ')})`);
+  const text = [...sample.members].filter(([e]) => TEXT_MEMBERS.has(e)) as [string, Uint8Array][];
+  let meta = ref.meta;
+  const json = sample.members.get('json');
+  if (json) {
+    try {
+      meta = { ...(JSON.parse(json.toString('utf8')) as Record<string, unknown>), ...meta };
+    } catch (e) {
+      throw new MmtokError('MMTOK_FILE_FORMAT', `${ref.path}:${ref.member}.json: not JSON (${(e as Error).message})`);
+    }
+  }
+  return { ref, media: await decodeMedia(ref, media[0], media[1]), meta, text };
+}
+
+/** Tokenizes a decoded item into its sample's members. */
+export async function encodeItem(item: DecodedItem, tokenizers: Tokenizers): Promise<EncodedSample> {
+  const { ref, media } = item;
+  let mmtok: Uint8Array;
+  let facts: Record<string, unknown>;
+  let shape: number[];
+  if (media.modality === 'image') {
+    const tokenizer = await tokenizers.image();
+    const tokens = await tokenizer.encode(media.image);
+    const codebookSize = tokenizer.quantizer?.codebookSize;
+    shape = [...tokens.shape];
+    mmtok = encodeTokenFile({
+      header: {
+        tokenizer: { ...tokens.tokenizer },
+        modality: 'image',
+        shape,
+        ...(codebookSize !== undefined ? { codebookSize } : {}),
+        source: tokens.source as TokenSource,
+        createdBy: CREATED_BY,
+      },
+      indices: tokens.indices,
+    });
+    facts = { width: media.image.width, height: media.image.height };
+  } else {
+    const tokenizer = await tokenizers.audio();
+    try {
+      const tokens = await encodeAudioFile(tokenizer, media.file);
+      shape = [...tokens.shape];
+      mmtok = encodeTokenFile({
+        header: {
+          tokenizer: { ...tokens.tokenizer },
+          modality: 'audio',
+          shape,
+          ...(tokenizer.codebookSize !== undefined ? { codebookSize: tokenizer.codebookSize } : {}),
+          source: JSON.parse(JSON.stringify({ ...tokens.source, frameRate: tokenizer.frameRate })),
+          createdBy: CREATED_BY,
+        },
+        indices: tokens.indices,
+      });
+      const { sampleRate, channels, samples, duration } = tokens.source;
+      facts = { sampleRate, channels, samples, duration };
+    } finally {
+      if (media.temp) await rm(media.file, { force: true });
+    }
+  }
+  const tokens = shape.reduce((a, b) => a * b, 1);
+  const json = {
+    key: ref.key,
+    source: ref.path,
+    ...(ref.member !== undefined ? { member: ref.member } : {}),
+    modality: media.modality,
+    shape,
+    tokens,
+    ...facts,
+    ...(item.meta ? { meta: item.meta } : {}),
+  };
+  return {
+    members: [
+      [`${ref.key}.mmtok`, mmtok],
+      [`${ref.key}.json`, new TextEncoder().encode(`${JSON.stringify(json)}\n`)],
+      ...item.text.map(([e, body]): [string, Uint8Array] => [`${ref.key}.${e}`, body]),
+    ],
+    tokens,
+  };
+}
+
+/** Drops what a decoded item holds that encodeItem would have cleaned up (a failed shard's look-ahead). */
+export async function discardItem(item: DecodedItem): Promise<void> {
+  if (item.media.modality === 'audio' && item.media.temp) await rm(item.media.file, { force: true });
+}

@@ -1,0 +1,110 @@
+/**
+ * `encodeDataset`: inputs → sharded WebDataset tars on this machine's cores, or — with `queue` —
+ * one BullMQ job per shard for `runDatasetWorker`s anywhere, waiting for them. Either way the
+ * index is written once every shard has its marker.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { listDatasetItems } from './inputs.js';
+import { isShardTemp } from './layout.js';
+import { DEFAULT_SHARD_SIZE, planShards, prepareOutput, writePlan } from './plan.js';
+import { ShardPool } from './pool.js';
+import { type DatasetProgressCallback, ProgressTracker } from './progress.js';
+import type { ShardMarker, ShardTask } from './shard.js';
+import { type DatasetIndex, type ShardFailure, writeIndex, writeShardFailure } from './status.js';
+
+export interface EncodeDatasetOptions {
+  /** Folders, globs, media files, `.txt`/`.jsonl` lists, WebDataset tars (`data-{00000..00099}.tar`). */
+  inputs: readonly string[];
+  /** The dataset folder (shared by every worker when a queue is used). */
+  output: string;
+  /** Items per shard. Default 1000. */
+  shardSize?: number;
+  /** Built-in tokenizer name or manifest path. Default 'default' (each modality's embedded default). */
+  tokenizer?: string;
+  /** Core kernel backend; the best available when omitted. */
+  backend?: string;
+  /** Threads encoding shards at once (local runs). Default: the machine's cores. */
+  workers?: number;
+  /** Further attempts for a shard that failed as a whole. Default 0. */
+  retries?: number;
+  /** `redis://host:port/db`: submit shard jobs there and wait for workers instead of encoding here. */
+  queue?: string;
+  /** BullMQ queue name. Default 'mmtok-dataset'. */
+  queueName?: string;
+  onProgress?: DatasetProgressCallback;
+  /** Queue runs: called with each shard a worker reports done. */
+  onShard?: (marker: ShardMarker) => void;
+}
+
+export interface EncodeDatasetResult {
+  output: string;
+  shards: number;
+  /** Shards already done before this run (skipped). */
+  skipped: number;
+  failed: ShardFailure[];
+  /** The index, when every shard is done. */
+  index?: DatasetIndex;
+}
+
+/** Lists and plans the inputs after proving the output writable; shared by the local and queue runs. */
+export async function planDataset(options: EncodeDatasetOptions): Promise<{ dir: string; tasks: ShardTask[] }> {
+  const dir = resolve(options.output);
+  await prepareOutput(dir);
+  const items = await listDatasetItems(options.inputs);
+  const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
+  const tasks = planShards(
+    items,
+    dir,
+    { tokenizer: options.tokenizer ?? 'default', backend: options.backend },
+    shardSize,
+  );
+  await writePlan(dir, tasks, shardSize);
+  return { dir, tasks };
+}
+
+export async function encodeDataset(options: EncodeDatasetOptions): Promise<EncodeDatasetResult> {
+  if (options.queue) {
+    const { submitDataset } = await import('./queue.js');
+    return submitDataset({ ...options, queue: options.queue });
+  }
+  const { dir, tasks } = await planDataset(options);
+  // This run owns the folder: temp files of a killed earlier run go before anything is written.
+  const leftovers = (await readdir(dir)).filter((f) => isShardTemp(f));
+  await Promise.all(leftovers.map((f) => rm(join(dir, f), { force: true })));
+  // sharp is loaded on the main thread before any worker thread loads it (sharp's advice for threads).
+  await import('@mmtok/image');
+  const progress = new ProgressTracker(
+    tasks.length,
+    tasks.reduce((n, t) => n + t.items.length, 0),
+    options.onProgress,
+  );
+  const pool = new ShardPool(options.workers);
+  const failed: ShardFailure[] = [];
+  let skipped = 0;
+  try {
+    await Promise.all(
+      tasks.map(async (task) => {
+        for (let attempt = 0; ; attempt++) {
+          const r = await pool.run(task, (done) => progress.item(task.name, done));
+          if (r.ok) {
+            if (r.skipped) skipped++;
+            progress.shardDone(task.name, r.marker.items + r.marker.failures, r.skipped);
+            return;
+          }
+          if (attempt >= (options.retries ?? 0)) {
+            const failure = { shard: task.name, code: r.code, message: r.message };
+            failed.push(failure);
+            await writeShardFailure(dir, failure);
+            return;
+          }
+        }
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+  failed.sort((a, b) => (a.shard < b.shard ? -1 : 1));
+  const index = failed.length === 0 ? await writeIndex(dir) : undefined;
+  return { output: dir, shards: tasks.length, skipped, failed, ...(index ? { index } : {}) };
+}

@@ -1,0 +1,78 @@
+/** Sorted items → shards of `shardSize` (the same inputs always give the same shards), and the plan file. */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MmtokError } from '@mmtok/core';
+import type { DatasetItem } from './inputs.js';
+import { writeJsonFile } from './json-files.js';
+import { PLAN_FILE, sampleKey, shardName } from './layout.js';
+import { planHash, type ShardTask } from './shard.js';
+import type { TokenizerSpec } from './tokenizers.js';
+
+export const DEFAULT_SHARD_SIZE = 1000;
+
+export function planShards(
+  items: readonly DatasetItem[],
+  dir: string,
+  spec: TokenizerSpec,
+  shardSize = DEFAULT_SHARD_SIZE,
+): ShardTask[] {
+  if (!(Number.isInteger(shardSize) && shardSize > 0)) {
+    throw new MmtokError('MMTOK_CONFIG', `shard size must be a positive integer, got ${shardSize}`);
+  }
+  const tasks: ShardTask[] = [];
+  for (let start = 0; start < items.length; start += shardSize) {
+    const shardItems = items.slice(start, start + shardSize).map((item, i) => ({
+      key: sampleKey(start + i),
+      path: item.path,
+      ...(item.member ? { member: item.member } : {}),
+      ...(item.meta ? { meta: item.meta } : {}),
+    }));
+    tasks.push({
+      dir,
+      name: shardName(tasks.length),
+      items: shardItems,
+      planHash: planHash(shardItems, spec.tokenizer),
+      tokenizer: spec.tokenizer,
+      ...(spec.backend ? { backend: spec.backend } : {}),
+    });
+  }
+  return tasks;
+}
+
+/** What `dataset.plan.json` records: enough for `mmtok dataset status` to know what is missing. */
+export interface DatasetPlan {
+  shards: string[];
+  items: number;
+  shardSize: number;
+  tokenizer: string;
+}
+
+/**
+ * Creates the output folder and proves it writable (a probe file) before any work, so a bad
+ * output path fails at once with its reason rather than after the first shard's encoding.
+ */
+export async function prepareOutput(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const probe = join(dir, `.mmtok-write-probe-${process.pid}.tmp`);
+    await writeFile(probe, '');
+    await rm(probe);
+  } catch (e) {
+    throw new MmtokError(
+      'MMTOK_IO',
+      `${dir}: cannot write the dataset here (${(e as Error).message}); choose a writable output folder`,
+      { path: dir },
+    );
+  }
+}
+
+export async function writePlan(dir: string, tasks: readonly ShardTask[], shardSize: number): Promise<DatasetPlan> {
+  const plan: DatasetPlan = {
+    shards: tasks.map((t) => t.name),
+    items: tasks.reduce((n, t) => n + t.items.length, 0),
+    shardSize,
+    tokenizer: tasks[0]?.tokenizer ?? 'default',
+  };
+  await writeJsonFile(join(dir, PLAN_FILE), plan);
+  return plan;
+}

@@ -1,0 +1,45 @@
+/**
+ * The worker pool: piscina on worker_threads, one shard per thread at a time. From the TypeScript
+ * sources (tests, tsx) the threads load the worker through tsx with the `source` condition.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
+import { MmtokError } from '@mmtok/core';
+import { Piscina } from 'piscina';
+import type { PoolResult, PoolTask } from './pool-worker.js';
+import type { ShardTask } from './shard.js';
+
+export const defaultWorkers = (): number => availableParallelism();
+
+function workerOptions(): { filename: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const filename = fileURLToPath(new URL(`./pool-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+  if (!fromSource) return { filename, execArgv: [] };
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  return { filename, execArgv: ['--conditions=source', '--import', tsx] };
+}
+
+export class ShardPool {
+  private readonly pool: Piscina<PoolTask, PoolResult>;
+
+  constructor(readonly workers: number = defaultWorkers()) {
+    if (!(Number.isInteger(workers) && workers > 0)) {
+      throw new MmtokError('MMTOK_CONFIG', `workers must be a positive integer, got ${workers}`);
+    }
+    // Threads stay up between shards: each one loads its tokenizers once.
+    this.pool = new Piscina({ ...workerOptions(), minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+  }
+
+  /** Writes a shard on a free thread; `onItem` hears the number of items done. */
+  run(task: ShardTask, onItem?: (done: number) => void): Promise<PoolResult> {
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (done: number) => onItem?.(done));
+    return this.pool.run({ task, progress: port2 }, { transferList: [port2] }).finally(() => port1.close());
+  }
+
+  close(): Promise<void> {
+    return this.pool.destroy();
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Writes one shard: its items decoded a step ahead of the tokenizer, the tar written member by
+ * member to a temp file and renamed, then the errors file, then the success marker — last, so a
+ * marker always means a complete shard. A shard with a matching marker is skipped, which makes
+ * writing it again (a rerun, a queue's second delivery) harmless.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TokenizerIdentity } from '@mmtok/core';
+import { MmtokError } from '@mmtok/core';
+import { writeFileAtomic } from '@mmtok/core/node';
+import { type DecodedItem, decodeItem, discardItem, encodeItem, type ItemRef } from './encode-item.js';
+import { errorInfo } from './errors.js';
+import { readJsonFile, writeJsonFile } from './json-files.js';
+import { isShardTemp, shardPaths } from './layout.js';
+import { readTarSamples, type TarSample } from './tar-input.js';
+import { TarWriter } from './tar-writer.js';
+import type { TokenizerSpec, Tokenizers } from './tokenizers.js';
+import { VERSION } from './version.js';
+
+/** An item of a shard: its sample key and where it comes from. */
+export interface ShardItem {
+  key: string;
+  path: string;
+  member?: { key: string; ordinal: number };
+  meta?: Record<string, unknown>;
+}
+
+/** Everything a worker (thread, process or machine) needs to write a shard: plain JSON. */
+export interface ShardTask extends TokenizerSpec {
+  /** The output folder (absolute; shared by all workers). */
+  dir: string;
+  name: string;
+  items: ShardItem[];
+  /** Hash of the items and tokenizer: a marker from other inputs is refused, not silently kept. */
+  planHash: string;
+}
+
+/** The success marker `shard-NNNNN.json`. */
+export interface ShardMarker {
+  shard: string;
+  /** Samples written. */
+  items: number;
+  /** Items that failed (one line each in the errors file). */
+  failures: number;
+  tokens: number;
+  /** Size of the tar. */
+  bytes: number;
+  seconds: number;
+  tokenizers: { image?: TokenizerIdentity; audio?: TokenizerIdentity };
+  planHash: string;
+  createdBy: string;
+}
+
+export interface ItemFailure {
+  key: string;
+  source: string;
+  member?: string;
+  code: string;
+  message: string;
+}
+
+export function planHash(items: readonly ShardItem[], tokenizer: string): string {
+  return createHash('sha256').update(JSON.stringify({ items, tokenizer })).digest('hex');
+}
+
+export const readMarker = (path: string) => readJsonFile<ShardMarker>(path);
+
+/** The marker of a finished shard, or undefined; a marker made from other inputs is an error. */
+export async function finishedMarker(task: ShardTask): Promise<ShardMarker | undefined> {
+  const marker = await readMarker(shardPaths(task.dir, task.name).marker);
+  if (marker && marker.planHash !== task.planHash) {
+    throw new MmtokError(
+      'MMTOK_DATASET_MISMATCH',
+      `${task.dir}: ${task.name} was made from other inputs or another tokenizer; use a new output folder`,
+      { shard: task.name },
+    );
+  }
+  return marker;
+}
+
+/** Leftover temp files of this shard (from a killed writer) removed. */
+async function removeTemps(dir: string, name: string): Promise<void> {
+  const files = await readdir(dir);
+  await Promise.all(files.filter((f) => isShardTemp(f, name)).map((f) => rm(join(dir, f), { force: true })));
+}
+
+/** Items with their tar sample (read in stream order, one tar open at a time). */
+async function* withSamples(items: readonly ShardItem[]): AsyncGenerator<[ShardItem, TarSample | undefined]> {
+  let i = 0;
+  while (i < items.length) {
+    const item = items[i];
+    if (!item.member) {
+      yield [item, undefined];
+      i++;
+      continue;
+    }
+    // The run of items from this tar: consecutive, in tar order (inputs are sorted that way).
+    let j = i;
+    while (j < items.length && items[j].path === item.path && items[j].member) j++;
+    const run = items.slice(i, j);
+    const wanted = new Map(run.map((it) => [it.member!.ordinal, it]));
+    for await (const sample of readTarSamples(item.path, (o) => wanted.has(o), run[run.length - 1].member!.ordinal)) {
+      const it = wanted.get(sample.ordinal);
+      if (it) yield [it, sample];
+    }
+    i = j;
+  }
+}
+
+const refOf = (item: ShardItem): ItemRef => ({
+  key: item.key,
+  path: item.path,
+  ...(item.member ? { member: item.member.key } : {}),
+  ...(item.meta ? { meta: item.meta } : {}),
+});
+
+/** How many items are decoded ahead of the tokenizer. */
+const LOOK_AHEAD = 2;
+
+export interface WriteShardResult {
+  marker: ShardMarker;
+  /** True when the shard already had its marker and nothing was written. */
+  skipped: boolean;
+}
+
+export async function writeShard(
+  task: ShardTask,
+  tokenizers: Tokenizers,
+  onItem?: (done: number) => void,
+): Promise<WriteShardResult> {
+  const existing = await finishedMarker(task);
+  if (existing) return { marker: existing, skipped: true };
+  const started = performance.now();
+  const paths = shardPaths(task.dir, task.name);
+  await removeTemps(task.dir, task.name);
+  const tar = new TarWriter(paths.tar);
+  const failures: ItemFailure[] = [];
+  const pending: [ShardItem, Promise<DecodedItem>][] = [];
+  const source = withSamples(task.items);
+  let written = 0;
+  let tokens = 0;
+  let done = 0;
+  const pull = async (): Promise<boolean> => {
+    const next = await source.next();
+    if (next.done) return false;
+    const [item, sample] = next.value;
+    const decoding = decodeItem(refOf(item), sample);
+    decoding.catch(() => {}); // awaited in order below
+    pending.push([item, decoding]);
+    return true;
+  };
+  try {
+    for (let k = 0; k < LOOK_AHEAD; k++) if (!(await pull())) break;
+    while (pending.length > 0) {
+      const [item, decoding] = pending.shift()!;
+      await pull();
+      try {
+        const sample = await encodeItem(await decoding, tokenizers);
+        for (const [name, body] of sample.members) await tar.add(name, body);
+        written++;
+        tokens += sample.tokens;
+      } catch (e) {
+        const { code, message } = errorInfo(e);
+        failures.push({
+          key: item.key,
+          source: item.path,
+          ...(item.member ? { member: item.member.key } : {}),
+          code,
+          message,
+        });
+      }
+      onItem?.(++done);
+    }
+    await tar.commit();
+  } catch (e) {
+    await tar.abort();
+    await source.return(undefined);
+    await Promise.all(pending.map(([, d]) => d.then(discardItem, () => {})));
+    throw e;
+  }
+  if (failures.length > 0) {
+    await writeFileAtomic(
+      paths.errors,
+      new TextEncoder().encode(failures.map((f) => `${JSON.stringify(f)}\n`).join('')),
+    );
+  } else await rm(paths.errors, { force: true });
+  const marker: ShardMarker = {
+    shard: task.name,
+    items: written,
+    failures: failures.length,
+    tokens,
+    bytes: (await stat(paths.tar)).size,
+    seconds: Math.round((performance.now() - started) / 10) / 100,
+    tokenizers: await tokenizers.used(),
+    planHash: task.planHash,
+    createdBy: `@mmtok/dataset ${VERSION}`,
+  };
+  await writeJsonFile(paths.marker, marker);
+  await rm(paths.failed, { force: true });
+  return { marker, skipped: false };
+}

@@ -1,0 +1,49 @@
+/**
+ * The tokenizers one worker uses, loaded once each (images and audio share the `--tokenizer` spec, as in `mmtok encode`).
+ * Static imports: tsx's loader does not see dynamic imports inside pool threads.
+ */
+import { type AudioTokenizer, loadAudioTokenizer } from '@mmtok/audio';
+import type { TokenizerIdentity } from '@mmtok/core';
+import { type ImageTokenizer, loadTokenizer } from '@mmtok/image';
+
+export interface TokenizerSpec {
+  /** Built-in name or manifest path; 'default' is each modality's embedded default. */
+  tokenizer: string;
+  /** Core kernel backend ('js', 'ort', 'wasm', 'webgpu'); the best available when omitted. */
+  backend?: string;
+}
+
+export class Tokenizers {
+  private imageP?: Promise<ImageTokenizer>;
+  private audioP?: Promise<AudioTokenizer>;
+
+  constructor(readonly spec: TokenizerSpec) {}
+
+  private get options() {
+    return this.spec.backend ? { backend: this.spec.backend } : {};
+  }
+
+  image(): Promise<ImageTokenizer> {
+    this.imageP ??= loadTokenizer(this.spec.tokenizer, this.options);
+    return this.imageP;
+  }
+
+  audio(): Promise<AudioTokenizer> {
+    this.audioP ??= loadAudioTokenizer(this.spec.tokenizer, this.options);
+    return this.audioP;
+  }
+
+  /** Identities of the tokenizers used so far, for the shard marker. */
+  async used(): Promise<{ image?: TokenizerIdentity; audio?: TokenizerIdentity }> {
+    const [image, audio] = await Promise.all([this.imageP, this.audioP]);
+    return {
+      ...(image ? { image: { ...image.identity } } : {}),
+      ...(audio ? { audio: { ...audio.identity } } : {}),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    const all = await Promise.allSettled([this.imageP, this.audioP]);
+    await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value?.dispose() : undefined)));
+  }
+}
