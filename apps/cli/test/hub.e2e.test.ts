@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type HubServer, seededBytes, startHubServer } from '@mmtok/hub/test-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type HubServer, seededBytes, startHubServer } from '../../../packages/hub/test/hub-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', 'src', 'main.ts');
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 function mmtok(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, NO_COLOR: '1', HF_ENDPOINT: server.endpoint, HF_HUB_CACHE: cache };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', HF_ENDPOINT: server.endpoint, HF_HUB_CACHE: cache };
   delete env.HF_TOKEN;
   delete env.HF_HUB_OFFLINE;
   return new Promise((resolve) => {
