@@ -118,13 +118,14 @@ const encode = defineCommand({
   usage: 'encode <...inputs>',
   description:
     'Encode images, audio or video (files, folders, globs) into .mmtok token files (a video keeps its sound as an audio track)',
-  options: ['output', 'tokenizer', 'backend', 'audioTokenizer', 'audio'],
+  options: ['output', 'tokenizer', 'backend', 'audioTokenizer', 'audio', 'dtype'],
   required: ['output'],
   examples: [
     'mmtok encode photo.jpg -o photo.mmtok',
     'mmtok encode photos/ -o tokens/',
     "mmtok encode 'shots/**/*.png' -o tokens/ --tokenizer ./my-tok/manifest.json",
     'mmtok encode speech.flac -o speech.mmtok',
+    'mmtok encode speech.wav -o speech.mmtok --tokenizer hf:onnx-community/mimi-ONNX',
     'mmtok encode clip.mp4 -o clip.mmtok                 # video + its audio track',
     'mmtok encode clip.mp4 -o clip.mmtok --no-audio',
   ],
@@ -136,6 +137,7 @@ const encode = defineCommand({
       // --no-audio gives false; otherwise the named audio tokenizer or the default.
       audioTokenizer: o.audio === false ? false : o.audioTokenizer,
       backend: o.backend,
+      dtype: o.dtype,
       onProgress: ctx.progress.update,
     }),
   print(r, ctx) {
@@ -171,7 +173,7 @@ const decode = defineCommand({
   usage: 'decode <...inputs>',
   description:
     'Decode .mmtok token files back into images (original size), audio (original length) or video (mp4, webm or PNG frames; the audio track muxed back)',
-  options: ['output', 'tokenizer', 'backend', 'format', 'audioTokenizer'],
+  options: ['output', 'tokenizer', 'backend', 'format', 'audioTokenizer', 'dtype'],
   required: ['output'],
   examples: [
     'mmtok decode photo.mmtok -o back.png',
@@ -186,6 +188,7 @@ const decode = defineCommand({
       output: o.output!,
       tokenizer: o.tokenizer,
       backend: o.backend,
+      dtype: o.dtype,
       format: o.format,
       audioTokenizer: o.audioTokenizer,
       onProgress: ctx.progress.update,

@@ -92,12 +92,14 @@ function flag(flags: string, description: string): OptionSpec<boolean> {
 }
 
 export const QUANTIZER_TYPES = ['rvq', 'fsq', 'lfq'] as const;
+/** Transformers.js's dtypes (file suffixes in @mmtok/hub's onnxModelFile). */
+const DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const;
 
 export const OPTIONS = {
   output: text('-o, --output <path>', 'Output file, or folder (a trailing / or several inputs make it a folder)'),
   tokenizer: text(
-    '-t, --tokenizer <name|manifest>',
-    "Built-in tokenizer name or manifest.json path (default: 'default')",
+    '-t, --tokenizer <name|manifest|hf:org/name[@rev]>',
+    "Built-in tokenizer name, manifest.json path, or a pretrained model on the Hub (default: 'default')",
   ),
   backend: text('--backend <name>', 'Kernel backend: js, ort or webgpu (default: best available)'),
   format: choice('--format <ext>', 'Image format written into an output folder (default: png)', OUTPUT_IMAGE_FORMATS),
@@ -124,6 +126,7 @@ export const OPTIONS = {
     1,
   ),
   sampleRate: integer('--sample-rate <hz>', 'Audio: sample rate of the trained codec (default 16000)', 1000),
+  dtype: choice('--dtype <type>', 'Pretrained hf:… tokenizers: which ONNX weights to load (default fp32)', DTYPES),
   port: integer('--port <n>', 'Port on 127.0.0.1 to serve on (default: a free one)', 0),
   export: text('--export <dir>', 'Write a static copy of the dashboard into <dir> instead of serving it'),
   cached: flag('--cached', 'Tokenizers: list the Hub repos in the Hugging Face cache (revisions, sizes) instead'),

@@ -5,6 +5,8 @@ import type { VideoTokenizer } from '@mmtok/video';
 
 export interface PoolOptions {
   backend?: string;
+  /** Pretrained hf:… audio tokenizers: the ONNX files' dtype. Default 'fp32'. */
+  dtype?: string;
 }
 
 function identityText(id: TokenizerIdentity): string {
@@ -53,14 +55,16 @@ export class TokenizerPool {
     );
   }
 
-  /** An audio tokenizer by name or manifest ('default' is the audio default); @mmtok/audio loads on first use. */
-  getAudio(spec: string): Promise<AudioTokenizer> {
-    let p = this.loadedAudio.get(spec);
+  /** An audio tokenizer by name, manifest or hf:… ('default' is the audio default); @mmtok/audio loads on first use. */
+  getAudio(spec: string, dtype = this.options.dtype): Promise<AudioTokenizer> {
+    const key = `${spec}\0${dtype ?? ''}`;
+    let p = this.loadedAudio.get(key);
     if (!p) {
+      const { backend } = this.options;
       p = import('@mmtok/audio').then((m) =>
-        m.loadAudioTokenizer(spec, this.options.backend ? { backend: this.options.backend } : {}),
+        m.loadAudioTokenizer(spec, { ...(backend ? { backend } : {}), ...(dtype ? { dtype } : {}) }),
       );
-      this.loadedAudio.set(spec, p);
+      this.loadedAudio.set(key, p);
     }
     return p;
   }
@@ -75,6 +79,11 @@ export class TokenizerPool {
         `${path} was made by tokenizer ${identityText(made)}, not by --tokenizer ${explicit} = ${identityText(tok.identity)}; decode it with the tokenizer that made it`,
         { path, made, given: tok.identity },
       );
+    }
+    // A pretrained tokenizer records hf:org/name@commit and its dtype: load that (from the cache first).
+    if (made.name.startsWith('hf:')) {
+      const tok = await this.getAudio(made.name, made.version);
+      if (tok.identity.hash === made.hash) return tok;
     }
     const { listAudioTokenizers } = await import('@mmtok/audio');
     for (const builtIn of listAudioTokenizers()) {

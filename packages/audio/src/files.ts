@@ -14,7 +14,11 @@ export interface EncodeAudioFileOptions extends EncodeAudioOptions {
   onProgress?: (seconds: number) => void;
 }
 
-/** Reads `path` chunk by chunk (ffmpeg pipe or native WAV) and encodes it; the tokens equal encode(readAudio(path)) for frame-independent codecs. */
+/**
+ * Reads `path` chunk by chunk (ffmpeg pipe or native WAV) and encodes it; the tokens equal
+ * encode(readAudio(path)) for frame-independent codecs. ONNX codecs are encoded in whole
+ * padding units with real audio around each chunk (encodeChunked), so chunks never insert padding.
+ */
 export async function encodeAudioFile(
   tokenizer: AudioTokenizer,
   path: string,
@@ -22,6 +26,15 @@ export async function encodeAudioFile(
 ): Promise<AudioTokenSet> {
   const chunkSamples = Math.max(1, Math.round((options.chunkSeconds ?? 10) * tokenizer.sampleRate));
   const chunks = streamAudio(path, { sampleRate: tokenizer.sampleRate, channels: tokenizer.channels, chunkSamples });
+  if (!tokenizer.codec.frameIndependent) {
+    const [{ OnnxAudioCodec }, { encodeChunked }] = await Promise.all([
+      import('./onnx-codec.js'),
+      import('./pretrained-chunking.js'),
+    ]);
+    if (tokenizer.codec instanceof OnnxAudioCodec) {
+      return encodeChunked(tokenizer, chunks, { chunkSamples, levels: options.levels, onProgress: options.onProgress });
+    }
+  }
   const sets: AudioTokenSet[] = [];
   for await (const set of tokenizer.encodeStream(chunks, options)) {
     sets.push(set);

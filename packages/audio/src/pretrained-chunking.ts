@@ -19,6 +19,8 @@ export interface ChunkedEncodeOptions {
   contextSamples?: number;
   /** Keep the first n levels (of each scale). Default: all. */
   levels?: number;
+  /** Called after each chunk with the seconds encoded so far. */
+  onProgress?: (seconds: number) => void;
 }
 
 /** Planar samples of a stretch of the stream, [start, start + length) in absolute samples. */
@@ -119,6 +121,7 @@ export async function encodeChunked(
     const codes = await tokenizer.codec.encode(win.read(from, to), C, to - from, levels);
     parts.push({ codes, units: (to - from) / unit, keepFrom: (start - from) / unit, keepUnits: (end - start) / unit });
     win.dropBefore(end - context);
+    options.onProgress?.(end / sr);
   }
   const samples = win.start + win.length;
   if (samples === 0) throw new MmtokError('MMTOK_EMPTY', 'cannot encode zero-length audio');

@@ -33,6 +33,8 @@ export interface DecodeFilesOptions {
   /** Video: the tokenizer of the audio track (default: the built-in with the track's hash). */
   audioTokenizer?: string;
   backend?: string;
+  /** With an explicit hf:… tokenizer: the dtype of its ONNX files (otherwise the one the file records). */
+  dtype?: string;
   /** Image format written into an output folder. Default 'png'. */
   format?: OutputImageFormat;
   onProgress?: ProgressCallback;
@@ -84,7 +86,7 @@ export async function decodeFiles(options: DecodeFilesOptions): Promise<DecodeFi
   }
   // Only a single output the user named keeps its name as is; planned folder outputs take the modality's format.
   const named = planned.length === 1 && !inputs[0].expanded && planned[0].output === options.output;
-  const pool = new TokenizerPool({ backend: options.backend });
+  const pool = new TokenizerPool({ backend: options.backend, dtype: options.dtype });
   try {
     const { results, failures } = await runEach(
       planned,

@@ -23,6 +23,8 @@ export interface EncodeFilesOptions {
   audioTokenizer?: string | false;
   /** Kernel backend ('js', 'ort', 'webgpu'); the best available when omitted. */
   backend?: string;
+  /** Pretrained hf:… tokenizers: the dtype of the ONNX files ('fp16', 'q8', …). Default 'fp32'. */
+  dtype?: string;
   onProgress?: ProgressCallback;
 }
 
@@ -64,7 +66,7 @@ export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFi
     what: 'images, audio or video',
   });
   const planned = await planOutputs(inputs, options.output, '.mmtok');
-  const pool = new TokenizerPool({ backend: options.backend });
+  const pool = new TokenizerPool({ backend: options.backend, dtype: options.dtype });
   try {
     const spec = options.tokenizer ?? 'default';
     const modality = await inputModalities(planned.map((p) => p.input.path));
