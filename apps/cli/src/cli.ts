@@ -12,6 +12,7 @@ import type { DiagnoseFilesResult } from './api/diagnose.js';
 import type { EncodeFilesResult } from './api/encode.js';
 import type { listCachedRepos } from './api/hub.js';
 import type { Description } from './api/info.js';
+import type { PackedPrefixDescription } from './api/pack.js';
 import type { TokenizerEntry } from './api/tokenizers.js';
 import type { TrainTokenizerResult } from './api/train.js';
 import type { FileFailure } from './batch.js';
@@ -354,11 +355,14 @@ const info = defineCommand({
     'mmtok info default',
     'mmtok info ./my-tok/manifest.json --json',
     'mmtok info hf:onnx-community/mimi-ONNX',
+    'mmtok info data/train                               # a packed prefix (mmtok pack -o data/train)',
   ],
   run: async (args, o): Promise<Description> =>
     (await import('./api/info.js')).describe({ target: args[0], backend: o.backend }),
   print(d, ctx) {
-    if (d.kind === 'token-file') {
+    if (d.kind === 'packed') {
+      printPacked(d, ctx);
+    } else if (d.kind === 'token-file') {
       const h = d.header;
       ctx.say(`${shown(d.path)}: mmtok token file, ${formatBytes(d.bytes)}`);
       ctx.say(`  tokenizer  ${h.tokenizer.name} ${h.tokenizer.version} (hash ${h.tokenizer.hash})`);
@@ -504,7 +508,81 @@ const dashboard = defineCommand({
   toJson: (r) => (r.mode === 'serve' ? { url: r.url, reports: r.reports } : { ...r }),
 });
 
-export const COMMANDS: readonly Command[] = [encode, decode, train, diagnose, info, tokenizers, dashboard];
+function printPacked(d: PackedPrefixDescription, ctx: Context): void {
+  const l = d.layout;
+  ctx.say(
+    `${shown(d.prefix)}: packed ${d.output.format} ${d.output.dtype}, layout '${l.preset}' (${l.modality}, ${l.tokenizer.name} ${l.tokenizer.version})`,
+  );
+  ctx.say(
+    `  vocabulary ${l.vocabSize} ids, media from ${l.base}${l.text ? `, text ids below ${l.text.vocabSize} (${l.text.place} the media)` : ''}`,
+  );
+  ctx.say(
+    `  documents  ${d.documents}, ${d.tokens} tokens (${d.textTokens} text), lengths ${d.minLength}…${d.maxLength}`,
+  );
+  for (const [m, c] of Object.entries(d.modalities))
+    ctx.say(`  ${m.padEnd(10)} ${c.documents} documents, ${c.tokens} tokens`);
+  for (const b of d.lengthHistogram) ctx.say(`  length [${b.from}, ${b.to})  ${b.documents}`);
+}
+
+const pack = defineCommand({
+  usage: 'pack <...inputs>',
+  description:
+    'Pack token files (or a dataset folder) into training sequences: a Megatron indexed dataset (.bin + .idx), a flat .bin or .npy, with <prefix>.layout.json and <prefix>.docs.jsonl beside',
+  options: ['output', 'layout', 'textTokenizer', 'textPlace', 'to'],
+  required: ['output', 'layout'],
+  examples: [
+    'mmtok pack tokens/ -o data/train --layout offset',
+    'mmtok pack dataset/ -o data/train --layout emu3-rows --text-tokenizer tokenizer.json',
+    'mmtok pack speech/ -o data/tts --layout orpheus-snac',
+    'mmtok pack tokens/ -o data/train --layout my-layout.json --to flat',
+  ],
+  run: async (args, o) =>
+    (await import('./api/pack.js')).packFiles({
+      inputs: args,
+      output: o.output!,
+      layout: o.layout!,
+      textTokenizer: o.textTokenizer,
+      textPlace: o.textPlace,
+      format: o.to,
+    }),
+  print(r, ctx) {
+    ctx.say(
+      `packed ${r.documents} document${r.documents === 1 ? '' : 's'}, ${r.tokens} tokens (${r.format}, ${r.dtype}, layout '${r.layout.preset}', vocabulary ${r.layout.vocabSize}) → ${shown(r.prefix)}.*`,
+    );
+    for (const p of r.paths) ctx.say(`  ${shown(p)}`);
+    if (r.textSkipped)
+      ctx.say(`  ${r.textSkipped} caption${r.textSkipped === 1 ? '' : 's'} left out: no --text-tokenizer`);
+  },
+  toJson: (r) => ({ ...r, layout: undefined, preset: r.layout.preset, vocabSize: r.layout.vocabSize }),
+});
+
+const unpack = defineCommand({
+  usage: 'unpack <prefix>',
+  description: 'Turn a packed prefix back into .mmtok token files (one per document) that mmtok decode reads',
+  options: ['output'],
+  required: ['output'],
+  maxArgs: 1,
+  examples: ['mmtok unpack data/train -o tokens-back/'],
+  run: async (args, o) => {
+    if (!args[0]) throw usageError('unpack needs the prefix given to mmtok pack');
+    return (await import('./api/pack.js')).unpackPrefix(args[0], o.output!);
+  },
+  print(r, ctx) {
+    ctx.say(`unpacked ${r.files.length} token file${r.files.length === 1 ? '' : 's'} → ${shown(r.outDir)}`);
+  },
+});
+
+export const COMMANDS: readonly Command[] = [
+  encode,
+  decode,
+  train,
+  diagnose,
+  info,
+  tokenizers,
+  dashboard,
+  pack,
+  unpack,
+];
 
 /** Runs `mmtok` with the arguments after the program name; resolves to the exit status. */
 export async function runCli(argv: readonly string[], streams: CliStreams = process): Promise<ExitCode> {

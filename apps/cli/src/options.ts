@@ -130,6 +130,13 @@ export const OPTIONS = {
   port: integer('--port <n>', 'Port on 127.0.0.1 to serve on (default: a free one)', 0),
   export: text('--export <dir>', 'Write a static copy of the dashboard into <dir> instead of serving it'),
   cached: flag('--cached', 'Tokenizers: list the Hub repos in the Hugging Face cache (revisions, sizes) instead'),
+  layout: text('--layout <preset|layout.json>', 'Pack: vocabulary layout, a preset or a layout.json'),
+  textTokenizer: text('--text-tokenizer <tokenizer.json>', 'Pack: Hugging Face tokenizer.json for captions'),
+  textPlace: choice('--text-place <where>', 'Pack: captions before or after the media (default before)', [
+    'before',
+    'after',
+  ] as const),
+  to: choice('--to <format>', 'Pack: training file format (default megatron)', ['megatron', 'flat', 'npy'] as const),
   json: flag('--json', 'Print one JSON document on stdout (and nothing else there)'),
   quiet: flag('-q, --quiet', 'Print nothing but errors'),
 } as const;

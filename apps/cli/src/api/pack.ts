@@ -1,0 +1,164 @@
+/**
+ * `mmtok pack` / `unpack` / `info <prefix>`: token files or a dataset folder → training sequences
+ * (@mmtok/sequence), and back. This file only glues inputs to the packer: the layout, formats and
+ * files are @mmtok/sequence's.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { MmtokError } from '@mmtok/core';
+import { readTokenFile } from '@mmtok/core/node';
+import {
+  checkLayout,
+  PRESET_NAMES,
+  presetLayout,
+  type SequenceLayout,
+  type TextTokenizer,
+  type TokenSet,
+  textTokenizer,
+} from '@mmtok/sequence';
+import {
+  describePacked,
+  PACK_FORMATS,
+  type PackedDescription,
+  type PackFormat,
+  type PackItem,
+  type PackResult,
+  pack,
+  type UnpackResult,
+  unpack,
+} from '@mmtok/sequence/node';
+import { usageError } from '../errors.js';
+import { TOKEN_EXTENSIONS } from '../formats.js';
+import { expandInputs } from '../inputs.js';
+
+export interface PackFilesOptions {
+  /** `.mmtok` files, folders or globs — or one dataset folder (holding dataset.json or shard-*.tar). */
+  inputs: readonly string[];
+  /** Output prefix: writes <prefix>.bin/.idx (or .npy), <prefix>.docs.jsonl, <prefix>.layout.json. */
+  output: string;
+  /** A preset name or a layout.json path. */
+  layout: string;
+  /** A Hugging Face tokenizer.json for captions. */
+  textTokenizer?: string;
+  /** Where captions go relative to the media (presets only; a layout.json says it itself). Default before. */
+  textPlace?: 'before' | 'after';
+  format?: PackFormat;
+}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new MmtokError('MMTOK_IO', `could not read ${what} ${path}: ${(e as Error).message}`, { path });
+  }
+}
+
+async function isDatasetDir(path: string): Promise<boolean> {
+  const s = await stat(path).catch(() => undefined);
+  if (!s?.isDirectory()) return false;
+  if (await stat(join(path, 'dataset.json')).catch(() => undefined)) return true;
+  const { readdir } = await import('node:fs/promises');
+  return (await readdir(path)).some((f) => /^shard-\d+\.tar$/.test(f));
+}
+
+/** Dataset samples as pack items; the caption is the sample's `.txt` (or `.caption`) member. */
+async function* datasetItems(dir: string): AsyncGenerator<PackItem> {
+  const { readDatasetSamples } = await import('@mmtok/dataset');
+  for await (const s of readDatasetSamples(dir)) {
+    const text = s.text?.txt ?? s.text?.caption;
+    yield { key: s.key, tokenFile: s.tokenFile, ...(text !== undefined ? { text } : {}) };
+  }
+}
+
+async function* tokenFileItems(inputs: readonly string[]): AsyncGenerator<PackItem> {
+  const files = await expandInputs(inputs, { extensions: TOKEN_EXTENSIONS, what: 'token files' });
+  for (const f of files) {
+    // A caption beside the token file (photo.mmtok + photo.txt) is packed with it.
+    const caption = await readFile(f.path.replace(/\.mmtok$/i, '.txt'), 'utf8').catch(() => undefined);
+    yield {
+      key: basename(f.path).replace(/\.mmtok$/i, ''),
+      tokenFile: await readTokenFile(f.path),
+      ...(caption !== undefined ? { text: caption.trim() } : {}),
+    };
+  }
+}
+
+/** The layout: a layout.json as given, or a preset built for the first token set's tokenizer. */
+async function layoutFor(
+  spec: string,
+  text: TextTokenizer | undefined,
+  place: 'before' | 'after',
+): Promise<SequenceLayout | ((first: TokenSet) => SequenceLayout)> {
+  if (spec.toLowerCase().endsWith('.json')) {
+    const layout = checkLayout(await readJson(spec, 'the layout'));
+    if (text && !layout.text)
+      throw usageError(`--text-tokenizer was given but ${spec} places no text (add "text": { "place", "vocabSize" })`);
+    return layout;
+  }
+  if (!(PRESET_NAMES as readonly string[]).includes(spec)) {
+    throw new MmtokError(
+      'MMTOK_LAYOUT',
+      `unknown layout preset '${spec}'; presets: ${PRESET_NAMES.join(', ')} (or a layout.json path)`,
+      { preset: spec },
+    );
+  }
+  return (first) => {
+    const levels =
+      first.header.modality === 'audio'
+        ? first.header.shape.length > 1
+          ? first.header.shape[0]
+          : 1
+        : first.header.shape.at(-1)!;
+    if (first.header.codebookSize === undefined)
+      throw new MmtokError(
+        'MMTOK_LAYOUT',
+        'the token files record no codebook size; give a layout.json with codebookSize',
+      );
+    return presetLayout(spec, {
+      modality: first.header.modality,
+      tokenizer: first.header.tokenizer,
+      codebookSize: Array(levels).fill(first.header.codebookSize),
+      ...(text ? { text: { place, vocabSize: text.vocabSize } } : {}),
+    });
+  };
+}
+
+export async function packFiles(options: PackFilesOptions): Promise<PackResult> {
+  if (options.inputs.length === 0) throw usageError('pack needs token files or a dataset folder');
+  const format = options.format ?? 'megatron';
+  if (!(PACK_FORMATS as readonly string[]).includes(format))
+    throw usageError(`--format for pack must be one of ${PACK_FORMATS.join(', ')}, got '${format}'`);
+  const text = options.textTokenizer
+    ? textTokenizer(await readJson(options.textTokenizer, 'the text tokenizer'))
+    : undefined;
+  // Resolved before anything is read, so an unknown preset fails first.
+  const layout = await layoutFor(options.layout, text, options.textPlace ?? 'before');
+  const dataset = options.inputs.length === 1 && (await isDatasetDir(options.inputs[0]));
+  return pack({
+    documents: dataset ? datasetItems(options.inputs[0]) : tokenFileItems(options.inputs),
+    prefix: options.output,
+    layout,
+    format,
+    ...(text ? { text } : {}),
+  });
+}
+
+export async function unpackPrefix(prefix: string, outDir: string): Promise<UnpackResult> {
+  return unpack(prefix, outDir);
+}
+
+export async function describePrefix(prefix: string): Promise<PackedDescription> {
+  return describePacked(prefix);
+}
+
+/** True when `target` names a packed prefix (its .layout.json exists). */
+export async function isPackedPrefix(target: string): Promise<boolean> {
+  const { packedPrefix } = await import('@mmtok/sequence/node');
+  const s = await stat(`${packedPrefix(target)}.layout.json`).catch(() => undefined);
+  return Boolean(s?.isFile());
+}
+
+/** `mmtok info <prefix>`. */
+export interface PackedPrefixDescription extends PackedDescription {
+  kind: 'packed';
+}

@@ -1,0 +1,196 @@
+/**
+ * `mmtok pack` / `unpack` / `info <prefix>` on token files made by the real default tokenizers
+ * (an image fixture, a 1 s tone and a 1 s testsrc2 clip made with ffmpeg): for every preset that
+ * takes the modality, pack → unpack gives the token file back byte for byte, and `mmtok decode`
+ * of the unpacked file writes the same media as decoding the original. Runs the CLI in-process.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+let dir: string;
+
+async function mmtok(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: {
+      write: (chunk: string) => {
+        stdout += chunk;
+        return true;
+      },
+    },
+    stderr: {
+      write: (chunk: string) => {
+        stderr += chunk;
+        return true;
+      },
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+async function ok(...args: string[]) {
+  const r = await mmtok(...args, '--json');
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+const at = (...p: string[]) => join(dir, ...p);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mmtok-cli-pack-'));
+  const ffmpeg = (...a: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...a], { cwd: dir });
+  ffmpeg('-f', 'lavfi', '-i', 'sine=f=440:d=1', '-ar', '16000', 'tone.wav');
+  ffmpeg('-f', 'lavfi', '-i', 'testsrc2=d=1:s=32x24:r=5', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', 'clip.mp4');
+  await copyFile(join(here, 'fixtures', 'coins-48x38.png'), at('coins.png'));
+  await ok('encode', at('coins.png'), '-o', at('tok', 'image', 'coins.mmtok'));
+  await ok('encode', at('tone.wav'), '-o', at('tok', 'audio', 'tone.mmtok'));
+  await ok('encode', at('clip.mp4'), '-o', at('tok', 'video', 'clip.mmtok'), '--no-audio');
+  await writeFile(at('tok', 'image', 'coins.txt'), 'A cat on the mat.\n');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const PRESETS: Record<string, string[]> = {
+  image: ['offset', 'delay', 'parallel', 'emu3-rows', 'chameleon-boi-eoi'],
+  audio: ['offset', 'delay', 'parallel'],
+  video: ['offset', 'delay', 'parallel', 'emu3-rows'],
+};
+const NAME: Record<string, string> = { image: 'coins', audio: 'tone', video: 'clip' };
+
+describe('pack → unpack round trip with the default tokenizers', () => {
+  for (const [modality, presets] of Object.entries(PRESETS)) {
+    it(`${modality}: ${presets.join(', ')} give the token file back byte for byte`, async () => {
+      const original = await readFile(at('tok', modality, `${NAME[modality]}.mmtok`));
+      for (const preset of presets) {
+        const prefix = at('packed', `${modality}-${preset}`);
+        const r = await ok('pack', at('tok', modality, `${NAME[modality]}.mmtok`), '-o', prefix, '--layout', preset);
+        expect(r.documents).toBe(1);
+        await ok('unpack', prefix, '-o', at('back', `${modality}-${preset}`));
+        const back = await readFile(at('back', `${modality}-${preset}`, `${NAME[modality]}.mmtok`));
+        expect(back.equals(original), `${modality} ${preset}`).toBe(true);
+      }
+    });
+  }
+
+  it('mmtok decode of the unpacked files writes the same media as of the originals', async () => {
+    const outputs: Record<string, string> = { image: 'x.png', audio: 'x.wav', video: 'frames/%03d.png' };
+    for (const modality of Object.keys(PRESETS)) {
+      const last = PRESETS[modality].at(-1);
+      const out = outputs[modality];
+      await ok('decode', at('tok', modality, `${NAME[modality]}.mmtok`), '-o', at('dec-a', modality, out));
+      await ok(
+        'decode',
+        at('back', `${modality}-${last}`, `${NAME[modality]}.mmtok`),
+        '-o',
+        at('dec-b', modality, out),
+      );
+      const files = (await readdir(at('dec-a', modality), { recursive: true })).filter((f) => /\.(png|wav)$/.test(f));
+      expect(files.length, modality).toBeGreaterThan(0);
+      for (const f of files) {
+        expect((await readFile(at('dec-b', modality, f))).equals(await readFile(at('dec-a', modality, f))), f).toBe(
+          true,
+        );
+      }
+    }
+  });
+});
+
+describe('pack several files, info, and errors', () => {
+  it('several token files with a caption: info counts documents, tokens and text', async () => {
+    const tokenizer = at('tokenizer.json');
+    await copyFile(
+      join(here, '..', '..', '..', 'packages', 'sequence', 'test', 'fixtures', 'tokenizer.json'),
+      tokenizer,
+    );
+    const prefix = at('mixed', 'train');
+    const folder = at('tok', 'image');
+    const r = await ok(
+      'pack',
+      folder,
+      '-o',
+      prefix,
+      '--layout',
+      'offset',
+      '--text-tokenizer',
+      tokenizer,
+      '--to',
+      'flat',
+    );
+    expect(r.format).toBe('flat');
+    // "A cat on the mat." → a cat on the mat . in the fixture's word vocabulary: 6 text ids.
+    expect(r.textTokens).toBe(6);
+    const d = await ok('info', prefix);
+    expect(d.textTokens).toBe(6);
+    expect(d.layout.text).toEqual({ place: 'before', vocabSize: 11 });
+    expect(d.layout.base).toBe(11);
+  });
+
+  it('a dataset folder (WebDataset shard: .mmtok, .json, .txt) packs through @mmtok/dataset and unpacks', async () => {
+    const src = at('ds-src');
+    const coins = await readFile(at('tok', 'image', 'coins.mmtok'));
+    execFileSync('mkdir', ['-p', src, at('ds')]);
+    await writeFile(join(src, 'a.mmtok'), coins);
+    await writeFile(join(src, 'a.json'), '{}');
+    await writeFile(join(src, 'a.txt'), 'The cat');
+    await writeFile(join(src, 'b.mmtok'), coins);
+    await writeFile(join(src, 'b.json'), '{}');
+    const members = ['a.json', 'a.mmtok', 'a.txt', 'b.json', 'b.mmtok'];
+    execFileSync('tar', ['-cf', at('ds', 'shard-00000.tar'), ...members], { cwd: src });
+    await writeFile(at('ds', 'shard-00000.json'), '{}');
+    const tokenizer = join(here, '..', '..', '..', 'packages', 'sequence', 'test', 'fixtures', 'tokenizer.json');
+    const prefix = at('dspack', 'd');
+    const r = await ok('pack', at('ds'), '-o', prefix, '--layout', 'emu3-rows', '--text-tokenizer', tokenizer);
+    expect(r.documents).toBe(2);
+    expect(r.textTokens).toBe(2); // "The cat" → the cat
+    await ok('unpack', prefix, '-o', at('dsback'));
+    for (const key of ['a', 'b']) expect((await readFile(at('dsback', `${key}.mmtok`))).equals(coins)).toBe(true);
+
+    // Chameleon's image ids lie inside its text vocabulary: no text placement, refused before writing.
+    const bad = await mmtok(
+      'pack',
+      at('ds'),
+      '-o',
+      at('dsbad', 'd'),
+      '--layout',
+      'chameleon-boi-eoi',
+      '--text-tokenizer',
+      tokenizer,
+    );
+    expect(bad.stderr).toMatch(/text is not placed \(MMTOK_LAYOUT\)/);
+    expect(await readdir(at('dsbad')).catch(() => [])).toEqual([]);
+  });
+
+  it('unknown preset: a usage-level error, nothing written', async () => {
+    const r = await mmtok('pack', at('tok', 'audio'), '-o', at('bad', 'x'), '--layout', 'musicgen');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unknown layout preset 'musicgen'.*\(MMTOK_LAYOUT\)/);
+    expect(await readdir(at('bad')).catch(() => [])).toEqual([]);
+  });
+
+  it('a layout.json for another tokenizer: MMTOK_MISMATCH, nothing written', async () => {
+    const layout = JSON.parse(await readFile(at('packed', 'image-offset.layout.json'), 'utf8'));
+    await writeFile(at('image-layout.json'), JSON.stringify(layout));
+    const r = await mmtok('pack', at('tok', 'audio'), '-o', at('bad2', 'x'), '--layout', at('image-layout.json'));
+    expect(r.stderr).toMatch(/MMTOK_MISMATCH/);
+    expect(await readdir(at('bad2')).catch(() => [])).toEqual([]);
+  });
+
+  it('info <prefix> describes a packed prefix', async () => {
+    const d = await ok('info', at('packed', 'video-emu3-rows'));
+    expect(d.kind).toBe('packed');
+    expect(d.documents).toBe(1);
+    expect(d.modalities.video.documents).toBe(1);
+    expect(d.output).toMatchObject({ format: 'megatron', dtype: 'int32' });
+    const human = await mmtok('info', at('packed', 'video-emu3-rows'));
+    expect(human.stdout).toMatch(/packed megatron int32, layout 'emu3-rows' \(video, default 1\.0\.0\)/);
+  });
+});
