@@ -9,7 +9,7 @@
  */
 import { type AnyQuantizer, MmtokError } from '@mmtok/core';
 import { createOnnxSession, type OnnxFeed as Feed, OnnxRoleModel, type OnnxTensorExpectation } from '@mmtok/core/node';
-import type * as Ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-common';
 import type { AudioCodec, Codes } from './codec.js';
 
 export interface OnnxCodecEncoderSpec {

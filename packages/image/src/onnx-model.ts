@@ -1,6 +1,6 @@
 import { MmtokError } from '@mmtok/core';
 import { createOnnxSession, type OnnxRuntime } from '@mmtok/core/node';
-import type * as Ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-common';
 
 export interface ModelTensor {
   type: 'float32' | 'int64' | 'int32';

@@ -21,7 +21,7 @@ import {
   type OnnxTensorExpectation,
 } from '@mmtok/core/node';
 import { denormalize, type Normalization, normalize } from '@mmtok/image';
-import type * as Ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-common';
 import type { GridCodes, VideoGroupCodec } from './codec.js';
 import type { VideoTokenizerManifest } from './manifest.js';
 import type { VideoSource } from './types.js';

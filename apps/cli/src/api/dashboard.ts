@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,8 +7,15 @@ import { MmtokError } from '@mmtok/core';
 import { buildCatalog } from '../dashboard/catalog.js';
 import { type DashboardServer, serveDashboard } from '../dashboard/server.js';
 
-/** apps/dashboard/dist beside this CLI (the same relative place from src/api and dist/api). */
-export const DEFAULT_APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../dashboard/dist');
+const here = dirname(fileURLToPath(import.meta.url));
+/** In a checkout: apps/dashboard/dist beside this CLI (the same relative place from src/api and dist/api). */
+const WORKSPACE_APP_DIR = resolve(here, '../../../dashboard/dist');
+/** In an installed @mmtok/cli: the copy its build puts in app/ (scripts/copy-dashboard-app.mjs). */
+const PACKAGED_APP_DIR = resolve(here, '../../app');
+/** The checkout's build when there is one (never a stale copy), else the packaged app. */
+function defaultAppDir(): string {
+  return existsSync(join(WORKSPACE_APP_DIR, 'index.html')) ? WORKSPACE_APP_DIR : PACKAGED_APP_DIR;
+}
 
 export interface StartDashboardOptions {
   /** report.json files, or folders holding one (as `mmtok diagnose -o` writes). May be empty. */
@@ -46,7 +54,7 @@ const EXPORT_MARKER = '.mmtok-dashboard-export';
  */
 async function appDirOf(dir: string | undefined): Promise<string> {
   // MMTOK_DASHBOARD_APP serves another build of the app (a custom or relocated one).
-  const appDir = resolve(dir ?? (process.env.MMTOK_DASHBOARD_APP || DEFAULT_APP_DIR));
+  const appDir = resolve(dir ?? (process.env.MMTOK_DASHBOARD_APP || defaultAppDir()));
   try {
     await stat(join(appDir, 'index.html'));
   } catch {

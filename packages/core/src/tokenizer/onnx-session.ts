@@ -1,12 +1,29 @@
-import type * as Ort from 'onnxruntime-node';
+// Types from onnxruntime-common (which onnxruntime-node re-exports): onnxruntime-node itself is an
+// optional peer dependency, needed only by ONNX tokenizers.
+import type * as Ort from 'onnxruntime-common';
 import { MmtokError } from '../errors.js';
 
-export type OnnxRuntime = typeof Ort;
+export type OnnxRuntime = typeof Ort & { listSupportedBackends(): readonly { name: string }[] };
 let runtime: Promise<OnnxRuntime> | undefined;
+
+async function importOnnxRuntime(): Promise<OnnxRuntime> {
+  try {
+    // A variable specifier: bundlers and type-checkers need not find the optional native addon.
+    const name = 'onnxruntime-node';
+    return (await import(/* @vite-ignore */ name)) as OnnxRuntime;
+  } catch (e) {
+    runtime = undefined;
+    throw new MmtokError(
+      'MMTOK_BACKEND',
+      `ONNX tokenizers need onnxruntime-node, which could not be loaded (${(e as Error).message}): npm install onnxruntime-node`,
+      { module: 'onnxruntime-node' },
+    );
+  }
+}
 
 /** onnxruntime-node, imported on first use so built-in (non-ONNX) tokenizers never load the native addon. */
 export function onnxRuntime(): Promise<OnnxRuntime> {
-  runtime ??= import('onnxruntime-node');
+  runtime ??= importOnnxRuntime();
   return runtime;
 }
 

@@ -1,11 +1,15 @@
-import type * as OrtNode from 'onnxruntime-node';
+// Types from onnxruntime-common, which onnxruntime-node and onnxruntime-web both re-export: the
+// runtimes themselves are optional peer dependencies, imported only when the ort backend loads.
+import type * as OrtCommon from 'onnxruntime-common';
 import { MmtokError } from '../../errors.js';
 
 /** The part of onnxruntime's API the kernels use; onnxruntime-node and onnxruntime-web both provide it. */
-export type OrtModule = Pick<typeof OrtNode, 'InferenceSession' | 'Tensor'> &
-  Partial<Pick<typeof OrtNode, 'listSupportedBackends'>>;
-export type OrtSession = OrtNode.InferenceSession;
-export type OrtTensor = OrtNode.Tensor;
+export type OrtModule = Pick<typeof OrtCommon, 'InferenceSession' | 'Tensor'> & {
+  /** onnxruntime-node only: the execution providers this build has. */
+  listSupportedBackends?: () => readonly { name: string }[];
+};
+export type OrtSession = OrtCommon.InferenceSession;
+export type OrtTensor = OrtCommon.Tensor;
 
 /** Execution providers the backend may be asked for; `cpu` is always appended as the fallback. */
 export type OrtExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | 'wasm';
@@ -34,9 +38,11 @@ async function importByName(): Promise<{ module: OrtModule; name: string }> {
     return { module, name };
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw new MmtokError('MMTOK_BACKEND', `ort: cannot import ${name} (${why}); install it to use the ort backend`, {
-      module: name,
-    });
+    throw new MmtokError(
+      'MMTOK_BACKEND',
+      `ort: cannot import ${name} (${why}); the ort backend needs it installed: npm install ${name}`,
+      { module: name },
+    );
   }
 }
 
@@ -71,7 +77,7 @@ export async function loadRuntime(options: OrtBackendOptions = {}): Promise<OrtR
   const fallback = inNode() ? 'cpu' : 'wasm';
   const executionProviders = [...new Set([...asked, fallback])];
   const intraOpNumThreads = options.intraOpNumThreads ?? (await defaultThreads());
-  const sessionOptions: OrtNode.InferenceSession.SessionOptions = {
+  const sessionOptions: OrtCommon.InferenceSession.SessionOptions = {
     executionProviders,
     intraOpNumThreads,
     // The graphs are straight chains: inter-op parallelism only adds thread hand-offs.

@@ -1,3 +1,5 @@
+// GPU* types for this file's declarations, so published types compile without skipLibCheck.
+/// <reference types="@webgpu/types" preserve="true" />
 import { MmtokError } from '../../errors.js';
 import type { WgslProgram } from './program.js';
 
@@ -32,7 +34,7 @@ async function findGpu(): Promise<GPU> {
   } catch (e) {
     throw new MmtokError(
       'MMTOK_BACKEND',
-      `no WebGPU: navigator.gpu is absent and the 'webgpu' package (Dawn) failed to load: ${(e as Error).message}`,
+      `no WebGPU: navigator.gpu is absent and the 'webgpu' package (Dawn) failed to load: ${(e as Error).message}; in Node, the webgpu backend needs it installed: npm install webgpu`,
     );
   }
   Object.assign(globalThis, mod.globals);
