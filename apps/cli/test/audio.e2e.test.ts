@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeWav, readAudio } from '@mmtok/audio';
+import { snr } from '@mmtok/diagnostics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,6 +66,8 @@ describe('mmtok with audio', () => {
     expect(dec.code, dec.stderr).toBe(0);
     const back = await readAudio(join(dir, 'back.wav'));
     expect([back.sampleRate, back.length]).toEqual([16000, 27200]);
+    // The content, not only the length (measured 10.4 dB).
+    expect(snr((await readAudio(join(dir, 'tone.wav'))).data, back.data)).toBeGreaterThan(9);
 
     const diag = await mmtok('diagnose', 'tone.wav', '-o', 'report/');
     expect(diag.code, diag.stderr).toBe(0);

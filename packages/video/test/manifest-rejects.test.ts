@@ -1,0 +1,112 @@
+/**
+ * The video manifest validator refuses what a received manifest must not do: name files outside
+ * its folder, carry wrong types, or ask for sizes beyond the limits. Each case changes one key of
+ * the embedded default and expects MMTOK_MANIFEST naming that key; nothing is opened or allocated.
+ */
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readVideoManifest, validateVideoManifest } from '../src/manifest.js';
+import { tmp } from './helpers.js';
+
+const DEFAULT = new URL('../assets/default/', import.meta.url);
+const base = JSON.parse(readFileSync(new URL('manifest.json', DEFAULT), 'utf8'));
+
+/** `manifest` with `path` (dotted keys below the manifest) set to `value`; undefined deletes the key. */
+function variant(manifest: unknown, path: string, value: unknown): Record<string, unknown> {
+  const m = structuredClone(manifest) as Record<string, unknown>;
+  const keys = path.split('.');
+  let o = m;
+  for (const k of keys.slice(0, -1)) o = o[k] as Record<string, unknown>;
+  if (value === undefined) delete o[keys.at(-1)!];
+  else o[keys.at(-1)!] = value;
+  return m;
+}
+
+/** The code and manifest key of the error `run` throws or rejects with; {} when it succeeds. */
+async function rejection(run: () => unknown): Promise<{ code?: string; key?: string }> {
+  try {
+    await run();
+  } catch (e) {
+    const err = e as { code?: string; details?: { key?: string } };
+    return { code: err.code, key: err.details?.key };
+  }
+  return {};
+}
+
+describe('validateVideoManifest rejects', () => {
+  it('accepts the embedded default (the base of every case below)', () => {
+    expect(validateVideoManifest(structuredClone(base))).toBeTruthy();
+  });
+
+  const cases: [label: string, path: string, value: unknown, key: string][] = [
+    ['absolute encoder weights', 'encoder.weights', '/etc/passwd', 'manifest.encoder.weights'],
+    ['absolute quantizer file', 'quantizer.file', '/etc/passwd', 'manifest.quantizer.file'],
+    ['absolute ONNX encoder file', 'encoder', { kind: 'onnx', file: '/etc/passwd' }, 'manifest.encoder.file'],
+    ['absolute ONNX decoder file', 'decoder', { kind: 'onnx', file: '/etc/shadow' }, 'manifest.decoder.file'],
+    ['a file name that is not a string', 'encoder.weights', ['a'], 'manifest.encoder.weights'],
+    ['another format', 'format', 'other', 'manifest.format'],
+    ['another format version', 'formatVersion', 2, 'manifest.formatVersion'],
+    ['another modality', 'modality', 'audio', 'manifest.modality'],
+    ['an unknown top-level key', 'extra', true, 'manifest.extra'],
+    ['an empty name', 'name', '', 'manifest.name'],
+    ['a mean of two channels', 'preprocessing.mean', [0.5, 0.5], 'manifest.preprocessing.mean'],
+    ['a zero std', 'preprocessing.std', [0.5, 0, 0.5], 'manifest.preprocessing.std'],
+    ['a std given as strings', 'preprocessing.std', ['1', '1', '1'], 'manifest.preprocessing.std'],
+    ['a frame rate above 1000', 'preprocessing.fps', 1001, 'manifest.preprocessing.fps'],
+    ['a negative frame rate', 'preprocessing.fps', -1, 'manifest.preprocessing.fps'],
+    ['a temporal patch above 64', 'encoder.temporalPatch', 65, 'manifest.encoder.temporalPatch'],
+    ['a fractional patch size', 'encoder.patchSize', 7.5, 'manifest.encoder.patchSize'],
+    ['a zero patch size', 'encoder.patchSize', 0, 'manifest.encoder.patchSize'],
+    ['another first-frame rule', 'encoder.firstFrame', 'zeros', 'manifest.encoder.firstFrame'],
+    ['an unknown encoder kind', 'encoder.kind', 'magic', 'manifest.encoder.kind'],
+    ['a missing quantizer for tubelets', 'quantizer', undefined, 'manifest.quantizer'],
+    [
+      'a quantizer config of the wrong type',
+      'quantizer.config',
+      { type: 'rvq', dim: 'x' },
+      'manifest.quantizer.config',
+    ],
+    ['a decoder for another encoder', 'decoder.kind', 'per-frame', 'manifest.decoder.kind'],
+    ['a swapped token layout', 'tokens.layout', ['h', 't', 'w', 'levels'], 'manifest.tokens.layout'],
+    ['causal as a string', 'tokens.causal', 'yes', 'manifest.tokens.causal'],
+    ['metadata that is not an object', 'metadata', 'x', 'manifest.metadata'],
+  ];
+  for (const [label, path, value, key] of cases) {
+    it(label, async () => {
+      expect(await rejection(() => validateVideoManifest(variant(base, path, value), 'm.json'))).toEqual({
+        code: 'MMTOK_MANIFEST',
+        key,
+      });
+    });
+  }
+});
+
+describe('readVideoManifest confines files to the manifest folder', () => {
+  const dir = tmp();
+  const folder = join(dir, 'tok');
+  mkdirSync(folder);
+  writeFileSync(join(dir, 'outside.safetensors'), 'not yours');
+  for (const f of ['encoder.safetensors', 'quantizer.safetensors']) {
+    writeFileSync(join(folder, f), readFileSync(new URL(f, DEFAULT)));
+  }
+  symlinkSync(join(dir, 'outside.safetensors'), join(folder, 'link.safetensors'));
+  const read = async (path: string, value: unknown) => {
+    writeFileSync(join(folder, 'manifest.json'), JSON.stringify(variant(base, path, value)));
+    return rejection(() => readVideoManifest(join(folder, 'manifest.json')));
+  };
+
+  it('reads the default copied into a folder', async () => {
+    expect(await read('description', 'copy')).toEqual({});
+  });
+  for (const [label, file] of [
+    ['an absolute path', '/etc/passwd'],
+    ['a `..` path to an existing file', '../outside.safetensors'],
+    ['a symlink out of the folder', 'link.safetensors'],
+    ['a missing file', 'missing.safetensors'],
+  ]) {
+    it(label, async () => {
+      expect(await read('quantizer.file', file)).toEqual({ code: 'MMTOK_MANIFEST', key: 'manifest.quantizer.file' });
+    });
+  }
+});
