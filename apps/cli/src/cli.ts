@@ -4,6 +4,7 @@
  * for people, or as JSON with --json. Exit statuses come from exit-codes.ts only.
  */
 import { relative } from 'node:path';
+import type { DatasetStatus, EncodeDatasetResult } from '@mmtok/dataset';
 import { cac } from 'cac';
 // API modules are imported when a command runs, so --help and usage errors skip loading sharp and onnxruntime.
 import type { DashboardServer, ExportDashboardResult } from './api/dashboard.js';
@@ -572,6 +573,95 @@ const unpack = defineCommand({
   },
 });
 
+type DatasetCommandResult =
+  | ({ action: 'encode' } & EncodeDatasetResult)
+  | ({ action: 'status' } & DatasetStatus)
+  | { action: 'worker'; stopped: string };
+
+const DATASET_ACTIONS = ['encode', 'worker', 'status'];
+
+// One cac command: cac matches a command by its first word only, so the action is an argument.
+const dataset = defineCommand({
+  usage: 'dataset <action> [...args]',
+  description:
+    'Tokenize a dataset into sharded WebDataset tars (resumable; all cores), or run it on many machines through a BullMQ queue: dataset encode <inputs…> -o <dir> | dataset worker --queue <url> | dataset status <dir>',
+  options: ['output', 'tokenizer', 'backend', 'shardSize', 'workers', 'retries', 'queue', 'queueName'],
+  examples: [
+    'mmtok dataset encode photos/ -o ds/ --shard-size 1000',
+    "mmtok dataset encode 'webdata/data-{00000..00099}.tar' list.jsonl -o ds/ --workers 2",
+    'mmtok dataset encode photos/ -o /shared/ds --queue redis://queue-host:6379/0   # submit and wait',
+    'mmtok dataset worker --queue redis://queue-host:6379/0                        # on each machine',
+    'mmtok dataset status ds/',
+  ],
+  run: async ([action, ...args], o, ctx): Promise<DatasetCommandResult> => {
+    const api = await import('./api/dataset.js');
+    if (action === 'encode') {
+      if (!o.output) throw usageError('dataset encode needs -o <dir>');
+      if (args.length === 0) throw usageError('dataset encode needs inputs (folders, globs, list files or tars)');
+      const r = await api.encodeDatasetCommand({
+        inputs: args,
+        output: o.output,
+        tokenizer: o.tokenizer,
+        backend: o.backend,
+        shardSize: o.shardSize,
+        workers: o.workers,
+        retries: o.retries,
+        queue: o.queue,
+        queueName: o.queueName,
+        onProgress: ctx.progress.update,
+      });
+      return { action, ...r };
+    }
+    if (action === 'worker') {
+      if (!o.queue) throw usageError('dataset worker needs --queue redis://host:port/db');
+      if (args.length > 0) throw usageError(`dataset worker takes no arguments, got ${args.join(' ')}`);
+      const r = await api.runDatasetWorkerCommand({
+        queue: o.queue,
+        queueName: o.queueName,
+        workers: o.workers,
+        log: (line) => ctx.say(line),
+      });
+      return { action, ...r };
+    }
+    if (action === 'status') {
+      if (args.length !== 1) throw usageError('dataset status takes one dataset folder');
+      return { action, ...(await api.datasetStatusCommand(args[0])) };
+    }
+    throw usageError(`unknown dataset action '${action}'; use ${DATASET_ACTIONS.join(', ')}`);
+  },
+  print(r, ctx) {
+    if (r.action === 'worker') {
+      ctx.say(`worker stopped (${r.stopped})`);
+      return;
+    }
+    if (r.action === 'encode') {
+      const done = r.shards - r.failed.length;
+      ctx.say(`${done}/${r.shards} shards done (${r.skipped} already done before) → ${shown(r.output)}`);
+      for (const f of r.failed) ctx.say(`  ${f.shard} failed: ${f.message} (${f.code})`);
+      if (r.index) {
+        ctx.say(
+          `  ${r.index.items} samples, ${r.index.tokens} tokens, ${formatBytes(r.index.bytes)}; ${r.index.failures} item${r.index.failures === 1 ? '' : 's'} failed (see shard-*.errors.jsonl)`,
+        );
+      }
+      return;
+    }
+    ctx.say(
+      `${shown(r.dir)}: ${r.done.length}/${r.shards} shards done, ${r.failed.length} failed, ${r.missing.length} missing${r.complete ? ' (complete: dataset.json written)' : ''}`,
+    );
+    ctx.say(`  ${r.items} samples, ${r.failures} item failures, ${r.tokens} tokens, ${formatBytes(r.bytes)}`);
+    for (const f of r.failed) ctx.say(`  ${f.shard} failed: ${f.message} (${f.code})`);
+    if (r.missing.length)
+      ctx.say(`  missing: ${r.missing.slice(0, 10).join(', ')}${r.missing.length > 10 ? ', …' : ''}`);
+  },
+  exitCode: (r) => {
+    if (r.action === 'encode') {
+      if (r.failed.length > 0) return r.failed.length === r.shards ? EXIT.error : EXIT.partial;
+      return (r.index?.failures ?? 0) > 0 ? EXIT.partial : EXIT.ok;
+    }
+    return r.action === 'status' && !r.complete ? EXIT.partial : EXIT.ok;
+  },
+});
+
 export const COMMANDS: readonly Command[] = [
   encode,
   decode,
@@ -582,6 +672,7 @@ export const COMMANDS: readonly Command[] = [
   dashboard,
   pack,
   unpack,
+  dataset,
 ];
 
 /** Runs `mmtok` with the arguments after the program name; resolves to the exit status. */

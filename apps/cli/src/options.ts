@@ -137,6 +137,14 @@ export const OPTIONS = {
     'after',
   ] as const),
   to: choice('--to <format>', 'Pack: training file format (default megatron)', ['megatron', 'flat', 'npy'] as const),
+  shardSize: integer('--shard-size <n>', 'Dataset: items per shard (default 1000)', 1),
+  workers: integer('--workers <n>', 'Dataset: shards encoded at once, one thread each (default: the cores)', 1),
+  retries: integer('--retries <n>', 'Dataset: further attempts for a shard that failed as a whole (default 0)', 0),
+  queue: text(
+    '--queue <redis://host:port/db>',
+    'Dataset: BullMQ queue on Redis (encode submits shards, worker takes them)',
+  ),
+  queueName: text('--queue-name <name>', "Dataset: BullMQ queue name (default 'mmtok-dataset')"),
   json: flag('--json', 'Print one JSON document on stdout (and nothing else there)'),
   quiet: flag('-q, --quiet', 'Print nothing but errors'),
 } as const;
