@@ -47,7 +47,9 @@ export async function hubFileIfExists(
   try {
     meta = await headFile(url, headers, what);
   } catch (e) {
-    if (isMmtokError(e, 'MMTOK_HUB_NOT_FOUND') && e.details?.hubCode !== 'RepoNotFound') {
+    // Only a missing file is an answer ("not there"); a missing repo or revision stays an error.
+    const hubCode = isMmtokError(e) ? e.details?.hubCode : undefined;
+    if (isMmtokError(e, 'MMTOK_HUB_NOT_FOUND') && (hubCode === 'EntryNotFound' || hubCode === '')) {
       const commit = e.details?.commit;
       if (typeof commit === 'string' && COMMIT_HASH.test(commit)) {
         await cache.markMissing(commit, file);

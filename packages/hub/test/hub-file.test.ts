@@ -85,6 +85,17 @@ describe('hubFile', () => {
     expect(lfs.map((r) => `${r.origin} ${r.method}`)).toEqual(['hub HEAD', 'cdn GET']);
   });
 
+  it('reports download progress to onProgress, ending at the file size', async () => {
+    const seen: { file: string; bytes: number; total?: number }[] = [];
+    await hubFile(`hf:${REPO}`, 'onnx/encoder_model.onnx', { ...opts, onProgress: (p) => seen.push(p) });
+    expect(seen.at(-1)).toEqual({
+      file: `hf:${REPO}@main/onnx/encoder_model.onnx`,
+      bytes: MODEL.length,
+      total: MODEL.length,
+    });
+    expect(seen.every((p, i) => i === 0 || p.bytes > seen[i - 1].bytes)).toBe(true);
+  });
+
   it('a file at a commit already cached needs no request', async () => {
     const { commit } = await hubFile(`hf:${REPO}`, 'config.json', opts);
     const before = server.requests.length;
@@ -128,6 +139,11 @@ describe('hub errors', () => {
 
   it('an unknown repo is MMTOK_HUB_NOT_FOUND (the Hub answers 401 RepoNotFound) and writes nothing', async () => {
     expect((await rejection(hubFile('hf:org/nope', 'config.json', opts))).code).toBe('MMTOK_HUB_NOT_FOUND');
+    expect(await tree()).toEqual([]);
+  });
+
+  it('an unknown revision is MMTOK_HUB_NOT_FOUND even from hubFileIfExists, and writes nothing', async () => {
+    expect((await rejection(hubFileIfExists(`hf:${REPO}@v9`, 'config.json', opts))).code).toBe('MMTOK_HUB_NOT_FOUND');
     expect(await tree()).toEqual([]);
   });
 
