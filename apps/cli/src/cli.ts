@@ -225,6 +225,7 @@ const train = defineCommand({
     'backend',
     'hopLength',
     'sampleRate',
+    'encoder',
   ],
   required: ['output'],
   examples: [
@@ -232,6 +233,7 @@ const train = defineCommand({
     'mmtok train photos/ -o my-fsq/ --quantizer fsq --levels 8,5,5,5 --patch-size 8 --seed 1',
     'mmtok train recordings/ -o my-codec/ --levels 8 --codebook-size 256 --hop-length 160',
     'mmtok train clips/ -o my-video-tok/ --patch-size 8 --codebook-size 256',
+    'mmtok train speech/ -o hubert-units/ --encoder hf:org/hubert-ONNX --codebook-size 100',
   ],
   run: async (args, o, ctx): Promise<TrainTokenizerResult> =>
     (await import('./api/train.js')).trainTokenizer({
@@ -247,6 +249,7 @@ const train = defineCommand({
       backend: o.backend,
       hopLength: o.hopLength,
       sampleRate: o.sampleRate,
+      encoder: o.encoder,
       onProgress: ctx.progress.update,
     }),
   print(r, ctx) {
@@ -254,6 +257,11 @@ const train = defineCommand({
     const noun = r.modality === 'audio' ? 'audio file' : r.modality === 'video' ? 'video' : 'image';
     ctx.say(`trained '${r.name}' on ${n} ${noun}${n === 1 ? '' : 's'} → ${shown(r.manifestPath)}`);
     if (r.bitrate !== undefined) ctx.say(`  ${r.frameRate} frames/s, ${r.bitrate} bit/s`);
+    for (const l of r.codebook?.perLevel ?? []) {
+      ctx.say(
+        `  codebook level ${l.level}: ${l.used}/${l.codebookSize} codes used, perplexity ${l.perplexity.toFixed(1)}, ${l.dead.count} dead`,
+      );
+    }
     ctx.say(`use it with: mmtok encode <${noun}s> -o <out> --tokenizer ${shown(r.manifestPath)}`);
   },
 });

@@ -126,6 +126,10 @@ export const OPTIONS = {
     1,
   ),
   sampleRate: integer('--sample-rate <hz>', 'Audio: sample rate of the trained codec (default 16000)', 1000),
+  encoder: text(
+    '--encoder <folder|hf:org/name>',
+    "Train a semantic tokenizer: k-means units over this encoder-only ONNX model's features (Transformers.js folder or hf:org/name[@rev]); it has no decoder",
+  ),
   dtype: choice('--dtype <type>', 'Pretrained hf:… tokenizers: which ONNX weights to load (default fp32)', DTYPES),
   port: integer('--port <n>', 'Port on 127.0.0.1 to serve on (default: a free one)', 0),
   export: text('--export <dir>', 'Write a static copy of the dashboard into <dir> instead of serving it'),

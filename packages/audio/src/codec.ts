@@ -21,6 +21,11 @@ export interface Codes {
 export interface AudioCodec {
   /** Samples per token frame at the codec's rate. */
   readonly hopLength: number;
+  /**
+   * The tokenizer zero-pads input to a multiple of this many samples before encode. Default
+   * hopLength; 1 for models that frame the signal themselves (a HuBERT-style conv stack).
+   */
+  readonly padTo?: number;
   /** Levels produced by a full encode. */
   readonly levels: number;
   /** Codes per level, when known (token files record it so readers can check indices). */

@@ -50,6 +50,22 @@ export {
   type OnnxCodecDecoderSpec,
   type OnnxCodecEncoderSpec,
 } from './onnx-codec.js';
+export { loadPretrainedAudioTokenizer, type LoadPretrainedAudioOptions } from './pretrained.js';
+export { type ChunkedEncodeOptions, encodeChunked } from './pretrained-chunking.js';
+export {
+  describePretrainedCodec,
+  PRETRAINED_AUDIO_MODEL_TYPES,
+  type PretrainedAudioModelType,
+  type PretrainedCodecDescription,
+} from './pretrained-config.js';
+export {
+  type AudioFeatureModelFacts,
+  audioFeatures,
+  type FeatureAudioEncoderSpec,
+  normalizeUtterance,
+  readAudioFeatureModel,
+  SemanticAudioCodec,
+} from './semantic.js';
 export {
   AudioTokenizer,
   concatTokenSets,
@@ -62,5 +78,10 @@ export {
   type TrainAudioTokenizerResult,
   trainAudioTokenizer,
 } from './train.js';
+export {
+  type TrainSemanticAudioOptions,
+  type TrainSemanticAudioResult,
+  trainSemanticAudioTokenizer,
+} from './train-semantic.js';
 export type { AudioBuffer, AudioSource, AudioTokenSet, TokenizerIdentity } from './types.js';
 export { decodeWav, encodeWav, isWav, type WavEncoding } from './wav.js';

@@ -1,11 +1,14 @@
 import type { QuantizerConfig } from '@mmtok/core';
 import {
+  featureEncoderFiles,
   type MANIFEST_FORMAT,
   type MANIFEST_FORMAT_VERSION,
   ManifestChecker,
   type ManifestFile,
   readManifestFile,
 } from '@mmtok/core/node';
+
+import { checkFeatureAudioEncoder, type FeatureAudioEncoderSpec } from './semantic.js';
 
 export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core/node';
 
@@ -69,10 +72,11 @@ export interface AudioTokenizerManifest {
   description?: string;
   modality: 'audio';
   preprocessing: AudioPreprocessingSpec;
-  encoder: LinearFrameEncoderSpec | OnnxAudioEncoderSpec;
+  encoder: LinearFrameEncoderSpec | OnnxAudioEncoderSpec | FeatureAudioEncoderSpec;
   /** Optional only when an ONNX encoder emits codes and an ONNX decoder takes them. */
   quantizer?: QuantizerSpec;
-  decoder: LinearFrameDecoderSpec | OnnxAudioDecoderSpec;
+  /** Absent only for a semantic ('features') encoder: its tokens have no way back to audio. */
+  decoder?: LinearFrameDecoderSpec | OnnxAudioDecoderSpec;
   tokens: {
     layout: ['levels', 'frames'];
     /** Token frames per second = sampleRate / hop (of the coarsest scale for multi-scale codecs). */
@@ -93,8 +97,8 @@ export function validateAudioManifest(value: unknown, file = 'manifest'): AudioT
   const m = c.object(
     value,
     'manifest',
-    ['format', 'formatVersion', 'name', 'version', 'modality', 'preprocessing', 'encoder', 'decoder', 'tokens'],
-    ['$schema', 'description', 'metadata', 'quantizer', 'bitrate'],
+    ['format', 'formatVersion', 'name', 'version', 'modality', 'preprocessing', 'encoder', 'tokens'],
+    ['$schema', 'description', 'metadata', 'quantizer', 'bitrate', 'decoder'],
   );
   c.header(m);
   if (m.bitrate !== undefined) c.positive(m.bitrate, 'manifest.bitrate');
@@ -120,7 +124,15 @@ export function validateAudioManifest(value: unknown, file = 'manifest'): AudioT
   }
 
   const enc = m.encoder as Record<string, unknown> | undefined;
-  const encKind = c.oneOf(enc?.kind, ['linear-frame', 'onnx'] as const, 'manifest.encoder.kind');
+  const encKind = c.oneOf(enc?.kind, ['linear-frame', 'onnx', 'features'] as const, 'manifest.encoder.kind');
+  if (encKind === 'features') {
+    checkFeatureAudioEncoder(c, enc, hop);
+    if (m.quantizer === undefined) c.fail('manifest.quantizer', "is required for a 'features' encoder");
+    if (m.decoder !== undefined) c.fail('manifest.decoder', "must be absent for a 'features' encoder (it has none)");
+    c.quantizer(m.quantizer);
+    return value as AudioTokenizerManifest;
+  }
+  if (m.decoder === undefined) c.fail('manifest.decoder', 'is required');
   if (encKind === 'linear-frame') {
     const e = c.object(enc, 'manifest.encoder', ['kind', 'frameLength', 'hopLength', 'window', 'weights'], []);
     const H = c.int(e.hopLength, 'manifest.encoder.hopLength', 1, 1 << 16);
@@ -166,10 +178,11 @@ export function validateAudioManifest(value: unknown, file = 'manifest'): AudioT
 /** The files a manifest names, by role and manifest key, relative to it. */
 export function audioManifestFiles(m: AudioTokenizerManifest): ManifestFile[] {
   const out: ManifestFile[] = [];
-  if (m.encoder.kind === 'onnx') out.push({ role: 'encoder', key: 'manifest.encoder.file', file: m.encoder.file });
+  if (m.encoder.kind === 'features') out.push(...featureEncoderFiles(m.encoder));
+  else if (m.encoder.kind === 'onnx') out.push({ role: 'encoder', key: 'manifest.encoder.file', file: m.encoder.file });
   else out.push({ role: 'encoder', key: 'manifest.encoder.weights', file: m.encoder.weights });
   if (m.quantizer?.file) out.push({ role: 'quantizer', key: 'manifest.quantizer.file', file: m.quantizer.file });
-  if (m.decoder.kind === 'onnx') out.push({ role: 'decoder', key: 'manifest.decoder.file', file: m.decoder.file });
+  if (m.decoder?.kind === 'onnx') out.push({ role: 'decoder', key: 'manifest.decoder.file', file: m.decoder.file });
   return out;
 }
 

@@ -32,13 +32,17 @@ async function loadCodec(
   options: LoadAudioTokenizerOptions,
 ): Promise<AudioCodec> {
   const { sampleRate, channels } = m.preprocessing;
+  if (m.encoder.kind === 'features') {
+    const { loadSemanticCodec } = await import('./semantic.js');
+    return loadSemanticCodec(m, m.encoder, dir, quantizer, options);
+  }
   if (m.encoder.kind === 'linear-frame') {
     const file = resolve(dir, m.encoder.weights);
     const transform = LinearFrameTransform.deserialize(await readFile(file), m.encoder.hopLength, channels, file);
     if (!quantizer) throw new MmtokError('MMTOK_MANIFEST', `${path}: a linear-frame encoder needs a quantizer`);
     return new LinearFrameCodec(transform, quantizer, options.backend);
   }
-  const dec = m.decoder.kind === 'onnx' ? m.decoder : undefined;
+  const dec = m.decoder?.kind === 'onnx' ? m.decoder : undefined;
   // Loaded on demand: the ONNX codec pulls in onnxruntime-node.
   const { OnnxAudioCodec } = await import('./onnx-codec.js');
   return OnnxAudioCodec.load({
@@ -177,7 +181,7 @@ export class AudioTokenizer {
 
   /** Audio at the tokenizer's rate and channels, zero-padded to whole hops, through the codec at once. */
   private encodeWhole(a: AudioBuffer, levels: number): Promise<Codes> {
-    const H = this.hopLength;
+    const H = this.codec.padTo ?? this.hopLength;
     const padded = Math.ceil(a.length / H) * H;
     let data = a.data;
     if (padded !== a.length) {
@@ -324,14 +328,14 @@ export async function loadAudioTokenizer(
   nameOrManifestPath: string,
   options: LoadAudioTokenizerOptions = {},
 ): Promise<AudioTokenizer> {
-  const path = await locateManifest(
-    nameOrManifestPath,
-    { manifestPath: builtinAudioManifestPath, list: listAudioTokenizers },
-    'audio tokenizer',
   // hf:org/name[@revision], or a folder in that (Transformers.js) layout: pretrained codecs.
   if (isHubSpec(nameOrManifestPath) || (await isPretrainedFolder(nameOrManifestPath))) {
     return (await import('./pretrained.js')).loadPretrainedAudioTokenizer(nameOrManifestPath, options);
   }
+  const path = await locateManifest(
+    nameOrManifestPath,
+    { manifestPath: builtinAudioManifestPath, list: listAudioTokenizers },
+    'audio tokenizer',
   );
   return AudioTokenizer.fromManifest(path, options);
 }

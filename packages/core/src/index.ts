@@ -56,6 +56,12 @@ export { VectorQuantizer } from './quantizers/vq.js';
 export { Random, randomNormal } from './random.js';
 export { type Matrix, type TensorLike, toIndices, toMatrix } from './tensor.js';
 export { EmaCodebook, type EmaCodebookOptions, type EmaUpdate } from './training/ema.js';
+export {
+  FEATURE_PROJECTION_FORMAT,
+  type FitFeatureCodebookOptions,
+  type FittedFeatureCodebook,
+  fitFeatureCodebook,
+} from './training/feature-codebook.js';
 export { type FitOptions, type FitProgress, type FittedConfig, fitQuantizer } from './training/fit.js';
 export {
   type KmeansInit,

@@ -1,6 +1,18 @@
 /** Node-only entry: files on disk and the tokenizer infrastructure the modality packages share. */
 export { loadQuantizer, readTokenFile, saveQuantizer, writeFileAtomic, writeTokenFile } from './io/files.js';
 export { type BuiltinTokenizerEntry, builtinRegistry, locateManifest } from './tokenizer/builtins.js';
+export {
+  checkFeatureEncoder,
+  FEATURE_ENCODER_KEYS,
+  type FeatureEncoderSpec,
+  featureEncoderFiles,
+  loadFeatureProjection,
+  noDecoderError,
+  OnnxFeatureModel,
+  readModelJson,
+  type SemanticTokenizerFiles,
+  writeSemanticTokenizer,
+} from './tokenizer/feature-encoder.js';
 export { canonicalJson, tokenizerIdentity } from './tokenizer/identity.js';
 export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, ManifestChecker } from './tokenizer/manifest-checker.js';
 export { type ManifestFile, readManifestFile } from './tokenizer/manifest-file.js';

@@ -132,6 +132,9 @@ export interface DiagnosedAudioFile {
   multiResolutionStftDistance: number | null;
 }
 
+/** Reconstruction metrics of a tokenizer without a decoder. */
+const NOT_MEASURED = { snr: null, siSdr: null, logMelDistance: null, multiResolutionStftDistance: null };
+
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 
 /** A metric that may be undefined for this clip (silent reference, too short for the window) → null. */
@@ -173,6 +176,8 @@ export async function diagnoseAudioFiles(
   const K = tokenizer.codebookSize;
   const counts = K !== undefined ? new CodebookAccumulator({ codebookSize: K, levels }) : undefined;
   const media = new Map<string, ItemMedia[]>();
+  // Semantic (encoder-only) tokenizers have no decoder: codebook health only, no reconstruction metrics.
+  const decodes = tokenizer.manifest.decoder !== undefined;
   let seconds = 0;
   const { results, failures } = await runEach(
     inputs,
@@ -180,16 +185,20 @@ export async function diagnoseAudioFiles(
     async (input): Promise<DiagnosedAudioFile> => {
       const ref = await readAudio(input.path, { sampleRate: tokenizer.sampleRate, channels: tokenizer.channels });
       const tokens = await tokenizer.encode(ref);
-      const back = await tokenizer.decode(tokens);
+      const back = decodes ? await tokenizer.decode(tokens) : undefined;
       const sr = tokenizer.sampleRate;
-      const row = {
-        snr: tryMetric(() => snr(ref.data, back.data)),
-        siSdr: tryMetric(() => siSdr(ref.data, back.data)),
-        logMelDistance: tryMetric(() => logMelDistance(ref.data, back.data, { sampleRate: sr, windowLength: 1024 })),
-        multiResolutionStftDistance: tryMetric(() =>
-          multiResolutionStftDistance(ref.data, back.data, { sampleRate: sr }),
-        ),
-      };
+      const row = back
+        ? {
+            snr: tryMetric(() => snr(ref.data, back.data)),
+            siSdr: tryMetric(() => siSdr(ref.data, back.data)),
+            logMelDistance: tryMetric(() =>
+              logMelDistance(ref.data, back.data, { sampleRate: sr, windowLength: 1024 }),
+            ),
+            multiResolutionStftDistance: tryMetric(() =>
+              multiResolutionStftDistance(ref.data, back.data, { sampleRate: sr }),
+            ),
+          }
+        : NOT_MEASURED;
       const [L, T] = tokens.shape;
       if (counts) {
         const rows = new Int32Array(T * L);
@@ -198,11 +207,15 @@ export async function diagnoseAudioFiles(
       }
       media.set(input.path, [
         { label: 'original', mime: 'audio/wav', src: await wavDataUri(ref.data, ref.channels, ref.length, sr) },
-        {
-          label: 'reconstruction',
-          mime: 'audio/wav',
-          src: await wavDataUri(back.data, back.channels, back.length, sr),
-        },
+        ...(back
+          ? [
+              {
+                label: 'reconstruction',
+                mime: 'audio/wav',
+                src: await wavDataUri(back.data, back.channels, back.length, sr),
+              },
+            ]
+          : []),
       ]);
       seconds += ref.length / sr;
       return {
@@ -232,17 +245,19 @@ export async function diagnoseAudioFiles(
     },
     ...(K !== undefined ? { rate: rateFigures({ codebookSize: K, levels, frameRate: tokenizer.frameRate }) } : {}),
     ...(counts ? { codebook: counts.stats() } : {}),
-    items: results.map((r) => ({
+    items: results.map((r): { id: string; values: Record<string, number | null>; media?: ItemMedia[] } => ({
       id: r.input,
-      values: {
-        snr: r.snr,
-        siSdr: r.siSdr,
-        logMelDistance: r.logMelDistance,
-        multiResolutionStftDistance: r.multiResolutionStftDistance,
-      },
+      values: decodes
+        ? {
+            snr: r.snr,
+            siSdr: r.siSdr,
+            logMelDistance: r.logMelDistance,
+            multiResolutionStftDistance: r.multiResolutionStftDistance,
+          }
+        : {},
       media: media.get(r.input),
     })),
-    primaryMetric: 'siSdr',
+    ...(decodes ? { primaryMetric: 'siSdr' } : {}),
   });
   const { reportPath, htmlPath } = await writeReportFiles(outDir, report, options.title);
   return { report, reportPath, htmlPath, files: results, failures };

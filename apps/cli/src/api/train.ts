@@ -1,4 +1,5 @@
 import { basename, resolve } from 'node:path';
+import type { CodebookHealth } from '@mmtok/diagnostics';
 import { type TrainImageTokenizerOptions, trainImageTokenizer } from '@mmtok/image';
 import { usageError } from '../errors.js';
 import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS } from '../formats.js';
@@ -32,13 +33,15 @@ export interface TrainTokenizerOptions {
   hopLength?: number;
   /** Audio: the codec's sample rate. Default 16000. */
   sampleRate?: number;
+  /** An encoder-only model (folder or hf:…): train a semantic tokenizer on its features instead. */
+  encoder?: string;
   onProgress?: ProgressCallback;
 }
 
 export interface TrainTokenizerResult {
   manifestPath: string;
   name: string;
-  quantizer: 'rvq' | 'fsq' | 'lfq';
+  quantizer: 'vq' | 'rvq' | 'fsq' | 'lfq';
   modality: 'image' | 'audio' | 'video';
   /** Image inputs (0 for audio and video). */
   images: number;
@@ -53,6 +56,8 @@ export interface TrainTokenizerResult {
   bitrate?: number;
   /** Share of patch variance the kept PCA components explain. */
   explainedVariance: number;
+  /** Semantic tokenizers: usage of the fitted codes over the training features. */
+  codebook?: CodebookHealth;
 }
 
 /** The trainer's quantizer options from the CLI's family-neutral ones; nonsense combinations are usage errors. */
@@ -90,6 +95,13 @@ export async function trainTokenizer(options: TrainTokenizerOptions): Promise<Tr
   });
   const name = options.name ?? basename(resolve(options.output));
   const modality = await inputModalities(inputs.map((i) => i.path));
+  if (options.encoder !== undefined) {
+    await assertWritableDir(options.output);
+    return (await import('./semantic.js')).trainSemantic(
+      { ...options, encoder: options.encoder, inputs, name },
+      modality,
+    );
+  }
   const videoCount = inputs.filter((i) => modality.get(i.path) === 'video').length;
   if (videoCount > 0) {
     if (videoCount < inputs.length) throw usageError('train on one modality at a time: video files only, here');

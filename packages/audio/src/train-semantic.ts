@@ -1,0 +1,179 @@
+import { join } from 'node:path';
+import {
+  concatRows,
+  fitFeatureCodebook,
+  gatherRows,
+  type LinearTrainingProgress,
+  MmtokError,
+  Random,
+  sortedSample,
+} from '@mmtok/core';
+import { OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
+import { CodebookAccumulator, type CodebookHealth } from '@mmtok/diagnostics';
+import { type HubOptions, resolveModelFolder } from '@mmtok/hub';
+import { checkAudio, convertAudio, readAudio } from './io.js';
+import { type AudioTokenizerManifest, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from './manifest.js';
+import { audioFeatures, type FeatureAudioEncoderSpec, readAudioFeatureModel } from './semantic.js';
+import type { AudioBuffer } from './types.js';
+
+export interface TrainSemanticAudioOptions {
+  /** The encoder-only model: a Transformers.js-layout folder or hf:org/name[@revision]. */
+  model: string;
+  /** Directory for manifest.json, encoder/, quantizer.safetensors (and projection.safetensors). */
+  outDir: string;
+  name?: string;
+  version?: string;
+  /** ONNX dtype of the model file (onnx/model<suffix>.onnx). Default 'fp32'. */
+  dtype?: string;
+  /** 'vq' (default: one codebook, HuBERT-style units) or 'rvq'. */
+  quantizer?: 'vq' | 'rvq';
+  /** Codes per level. Default 100 (GSLM's HuBERT units). */
+  codebookSize?: number;
+  /** rvq: residual levels. Default 1. */
+  levels?: number;
+  /** PCA components kept before k-means; default: none (k-means on the raw features). */
+  pcaDim?: number;
+  /** Feature frames sampled for k-means, spread evenly over the inputs. Default 50000. */
+  maxFrames?: number;
+  /** k-means iterations per level. Default 20. */
+  iterations?: number;
+  seed?: number;
+  backend?: string;
+  executionProviders?: string[];
+  hub?: HubOptions;
+  onProgress?: (info: LinearTrainingProgress) => void;
+}
+
+export interface TrainSemanticAudioResult {
+  manifestPath: string;
+  /** Feature frames the codebook was fitted on. */
+  frames: number;
+  frameRate: number;
+  /** Share of feature variance the PCA components explain (1 without PCA). */
+  explainedVariance: number;
+  /** Usage of the fitted codes over the training frames: utilization, perplexity, dead codes per level. */
+  health: CodebookHealth;
+  /** Where the model came from (folder, or hf:org/name@commit). */
+  source: string;
+}
+
+/**
+ * Fits a semantic audio tokenizer: every input through the feature model (resampled to its rate,
+ * mono, normalized as its preprocessor_config says), frames sampled evenly per input, an optional
+ * PCA, k-means++ codebooks; writes a tokenizer folder whose manifest has no decoder.
+ */
+export async function trainSemanticAudioTokenizer(
+  inputs: string[] | AudioBuffer[],
+  options: TrainSemanticAudioOptions,
+): Promise<TrainSemanticAudioResult> {
+  if (!options || typeof options.outDir !== 'string' || options.outDir === '') {
+    throw new MmtokError('MMTOK_CONFIG', "option 'outDir' is required: the directory to write the tokenizer into");
+  }
+  if (typeof options.model !== 'string' || options.model === '') {
+    throw new MmtokError('MMTOK_CONFIG', "option 'model' is required: a feature model folder or hf:org/name");
+  }
+  if (!Array.isArray(inputs) || inputs.length === 0) throw new MmtokError('MMTOK_EMPTY', 'no training audio given');
+  const seed = options.seed ?? 0;
+  const maxFrames = options.maxFrames ?? 50000;
+  const report = options.onProgress;
+  const folder = await resolveModelFolder(options.model, { dtype: options.dtype, hub: options.hub });
+  const facts = await readAudioFeatureModel(folder.dir);
+  const encoder: FeatureAudioEncoderSpec = {
+    kind: 'features',
+    file: `encoder/${folder.modelFile}`,
+    inputName: 'input_values',
+    outputName: 'last_hidden_state',
+    normalize: facts.normalize,
+    hopLength: facts.hopLength,
+    receptiveField: facts.receptiveField,
+    source: folder.source,
+  };
+  const model = await OnnxFeatureModel.load(
+    join(folder.dir, folder.modelFile),
+    { ...encoder, inputRank: 2 },
+    options.executionProviders,
+  );
+  const rng = new Random(seed);
+  const perInput = Math.max(1, Math.ceil(maxFrames / inputs.length));
+  const chunks: Float32Array[] = [];
+  let D = 0;
+  let seconds = 0;
+  try {
+    for (const item of inputs) {
+      const what = typeof item === 'string' ? item : 'training audio';
+      const raw =
+        typeof item === 'string' ? await readAudio(item, { sampleRate: facts.sampleRate, channels: 1 }) : item;
+      checkAudio(raw, what);
+      const a = await convertAudio(raw, facts.sampleRate, 1);
+      seconds += a.length / facts.sampleRate;
+      report?.({ stage: 'read', detail: what });
+      const f = await audioFeatures(model, a.data, facts);
+      D = f.dim;
+      const pick = f.rows <= perInput ? [...Array(f.rows).keys()] : sortedSample(rng, f.rows, perInput);
+      chunks.push(gatherRows(f.data, f.dim, pick));
+    }
+  } finally {
+    await model.dispose();
+  }
+  const { rows, total } = concatRows(chunks, D);
+  const fitted = await fitFeatureCodebook(rows, total, D, {
+    quantizer: options.quantizer,
+    codebookSize: options.codebookSize ?? 100,
+    levels: options.levels,
+    pcaDim: options.pcaDim,
+    iterations: options.iterations,
+    seed,
+    backend: options.backend,
+    onProgress: report,
+  });
+  // Codebook health on the training frames: how many codes k-means left unused, how evenly used.
+  const q = fitted.quantizer;
+  const x = fitted.projection ? await fitted.projection.forward(rows, { backend: options.backend }) : rows;
+  const idx = await q.encode({ data: x, shape: [total, q.dim] }, { backend: options.backend });
+  const health = new CodebookAccumulator({ codebookSize: q.codebookSize, levels: q.numQuantizers })
+    .update({ data: idx.data, shape: q.numQuantizers === 1 ? [total] : [total, q.numQuantizers] })
+    .stats();
+
+  report?.({ stage: 'write' });
+  const frameRate = facts.sampleRate / facts.hopLength;
+  const manifest: AudioTokenizerManifest = {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    name: options.name ?? 'semantic-audio',
+    version: options.version ?? '1.0.0',
+    description: `Semantic units: k-means over the features of ${folder.source}; no decoder`,
+    modality: 'audio',
+    preprocessing: { sampleRate: facts.sampleRate, channels: 1 },
+    encoder: fitted.projection ? { ...encoder, projection: 'projection.safetensors' } : encoder,
+    quantizer: fitted.entry,
+    tokens: { layout: ['levels', 'frames'], frameRate },
+    bitrate: frameRate * q.numQuantizers * Math.log2(q.codebookSize),
+    metadata: {
+      trainer: 'mmtok trainSemanticAudioTokenizer',
+      inputs: inputs.length,
+      seconds: Number(seconds.toFixed(3)),
+      frames: total,
+      featureDim: D,
+      pcaExplainedVariance: Number(fitted.explained.toFixed(6)),
+      utilization: health.perLevel.map((l) => Number(l.utilization.toFixed(6))),
+      perplexity: health.perLevel.map((l) => Number(l.perplexity.toFixed(4))),
+      deadCodes: health.perLevel.map((l) => l.dead.count),
+      seed,
+    },
+  };
+  const manifestPath = await writeSemanticTokenizer(options.outDir, {
+    modelDir: folder.dir,
+    modelFile: folder.modelFile,
+    projection: fitted.projection,
+    quantizer: q,
+    manifest,
+  });
+  return {
+    manifestPath,
+    frames: total,
+    frameRate,
+    explainedVariance: fitted.explained,
+    health,
+    source: folder.source,
+  };
+}

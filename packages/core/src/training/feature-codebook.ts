@@ -1,0 +1,99 @@
+import { configWithoutWeights, type QuantizerConfig } from '../config.js';
+import { type AnyQuantizer, createQuantizer } from '../create.js';
+import { MmtokError } from '../errors.js';
+import { LinearTransform } from '../transforms/linear.js';
+import { type FitProgress, fitQuantizer } from './fit.js';
+import { fitRowPca, type LinearTrainingProgress } from './pca-quantizer.js';
+
+/** `format` metadata of a semantic tokenizer's projection file (PCA of encoder features). */
+export const FEATURE_PROJECTION_FORMAT = 'mmtok-feature-projection';
+
+export interface FitFeatureCodebookOptions {
+  /** 'vq' (one codebook: HuBERT-style units) or 'rvq' (residual levels). Default 'vq'. */
+  quantizer?: 'vq' | 'rvq';
+  /** Codes per level. */
+  codebookSize: number;
+  /** rvq only: residual levels. Default 1. */
+  levels?: number;
+  /** PCA components to keep before k-means; undefined keeps the features as they are. */
+  pcaDim?: number;
+  /** k-means iterations per level. Default 20. */
+  iterations?: number;
+  seed: number;
+  backend?: string;
+  onProgress?: (info: LinearTrainingProgress) => void;
+}
+
+export interface FittedFeatureCodebook {
+  /** Centring + PCA rotation applied to features before the quantizer, when pcaDim was given. */
+  projection?: LinearTransform;
+  /** Share of feature variance the kept components explain (1 without PCA). */
+  explained: number;
+  config: QuantizerConfig;
+  quantizer: AnyQuantizer;
+  /** Manifest entry: config without weights, codebooks in `file`. */
+  entry: { config: QuantizerConfig; file?: string };
+}
+
+/**
+ * The codebook of a semantic tokenizer: k-means++ (core's fitQuantizer) on encoder feature rows
+ * [total, D], optionally after PCA to `pcaDim` components (unit scales: k-means works in PCA units).
+ */
+export async function fitFeatureCodebook(
+  rows: Float32Array,
+  total: number,
+  D: number,
+  o: FitFeatureCodebookOptions,
+  quantizerFile = 'quantizer.safetensors',
+): Promise<FittedFeatureCodebook> {
+  const kind = o.quantizer ?? 'vq';
+  if (kind !== 'vq' && kind !== 'rvq') {
+    throw new MmtokError('MMTOK_CONFIG', `a semantic codebook is 'vq' or 'rvq', got ${JSON.stringify(kind)}`);
+  }
+  if (total < o.codebookSize) {
+    throw new MmtokError(
+      'MMTOK_EMPTY',
+      `only ${total} feature rows to fit ${o.codebookSize} codes; give more media or a smaller codebook size`,
+    );
+  }
+  const report = o.onProgress;
+  let projection: LinearTransform | undefined;
+  let explained = 1;
+  let x = rows;
+  let dim = D;
+  if (o.pcaDim !== undefined) {
+    if (!Number.isInteger(o.pcaDim) || o.pcaDim < 1 || o.pcaDim > D) {
+      throw new MmtokError('MMTOK_CONFIG', `option 'pcaDim' must be an integer in [1, ${D}], got ${o.pcaDim}`);
+    }
+    report?.({ stage: 'pca', detail: `${total} feature rows of ${D} values → ${o.pcaDim} components` });
+    const fitted = fitRowPca(rows, total, D, o.pcaDim);
+    explained = fitted.explained;
+    const pca = fitted.pca;
+    projection = new LinearTransform(pca.mean, pca.components, new Float32Array(o.pcaDim).fill(1));
+    x = await projection.forward(rows, { backend: o.backend });
+    dim = o.pcaDim;
+  }
+  report?.({ stage: 'quantizer' });
+  const base: QuantizerConfig =
+    kind === 'vq'
+      ? { type: 'vq', dim, codebookSize: o.codebookSize }
+      : { type: 'rvq', dim, codebookSize: o.codebookSize, numQuantizers: o.levels ?? 1 };
+  const config = await fitQuantizer(
+    base,
+    { data: x, shape: [total, dim] },
+    {
+      seed: o.seed,
+      iterations: o.iterations ?? 20,
+      backend: o.backend,
+      onProgress: report && ((detail: FitProgress) => report({ stage: 'quantizer', detail })),
+    },
+  );
+  const quantizer = await createQuantizer(config, { backend: o.backend });
+  return {
+    projection,
+    explained,
+    config,
+    quantizer,
+    entry: { config: configWithoutWeights(config), file: quantizerFile },
+  };
+}
