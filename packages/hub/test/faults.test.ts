@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMmtokError } from '@mmtok/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -120,6 +120,30 @@ describe('faults', () => {
       'bytes=100000-',
     ]);
     expect(await repoFiles()).toEqual([`blobs/${SHA}`, `refs/main`, `snapshots/${server.commitOf(REPO)}/${FILE}`]);
+  });
+
+  it('a server that ignores Range (200, whole file) restarts the .incomplete instead of appending', async () => {
+    server.truncate(SHA, 70_000);
+    await codeOf(hubFile(`hf:${REPO}`, FILE, opts));
+    server.truncate(undefined);
+    server.ignoreRange(true);
+    const ok = await hubFile(`hf:${REPO}`, FILE, opts);
+    expect(sha256(readFileSync(ok.path))).toBe(SHA);
+    expect(server.requests.filter((r) => r.origin === 'cdn').map((r) => r.headers.range)).toEqual([
+      undefined,
+      'bytes=70000-',
+    ]);
+  });
+
+  it("an empty lock file left by huggingface_hub's filelock, or one naming a dead process, is taken over", async () => {
+    const lock = join(cacheDir, '.locks', ROOT, `${SHA}.lock`);
+    await mkdir(dirname(lock), { recursive: true });
+    await writeFile(lock, '');
+    expect(sha256(readFileSync((await hubFile(`hf:${REPO}`, FILE, opts)).path))).toBe(SHA);
+    expect(existsSync(lock)).toBe(false);
+    await rm(join(cacheDir, ROOT), { recursive: true });
+    await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 1, host: hostname() })); // above Linux's pid_max default
+    expect(sha256(readFileSync((await hubFile(`hf:${REPO}`, FILE, opts)).path))).toBe(SHA);
   });
 
   it('a corrupted blob (bytes ≠ X-Linked-Etag) is MMTOK_HUB_CHECKSUM with nothing left in blobs/, then re-fetched', async () => {

@@ -20,7 +20,10 @@ let cacheDir: string;
 let opts: HubOptions;
 
 beforeEach(async () => {
-  server = await startHubServer({ [REPO]: { files: FILES }, 'org/gated': { files: FILES, gatedToken: 'hf_good' } });
+  server = await startHubServer({
+    [REPO]: { files: FILES, formerNames: ['old-org/tiny'] },
+    'org/gated': { files: FILES, gatedToken: 'hf_good' },
+  });
   cacheDir = await mkdtemp(join(tmpdir(), 'mmtok-hub-'));
   opts = { endpoint: server.endpoint, cacheDir, offline: false, token: undefined };
 });
@@ -94,6 +97,17 @@ describe('hubFile', () => {
       total: MODEL.length,
     });
     expect(seen.every((p, i) => i === 0 || p.bytes > seen[i - 1].bytes)).toBe(true);
+  });
+
+  it('follows a same-host redirect (a renamed repo) with the token, and caches under the name asked for', async () => {
+    const f = await hubFile('hf:old-org/tiny', 'onnx/encoder_model.onnx', { ...opts, token: 'hf_t' });
+    expect(f.path).toContain('/models--old-org--tiny/snapshots/');
+    expect(readFileSync(f.path)).toEqual(Buffer.from(MODEL));
+    expect(server.requests.map((r) => `${r.origin} ${r.method} ${r.headers.authorization}`)).toEqual([
+      'hub HEAD Bearer hf_t', // 307 to /onnx-community/tiny-ONNX/…
+      'hub HEAD Bearer hf_t', // 302 to the CDN
+      'cdn GET undefined',
+    ]);
   });
 
   it('a file at a commit already cached needs no request', async () => {

@@ -21,6 +21,8 @@ export interface HubRepoFixture {
   tags?: string[];
   /** A token the repo demands (401 without, 403 with another). */
   gatedToken?: string;
+  /** Old names of this repo: resolve URLs under them answer 307 to this one (a renamed repo). */
+  formerNames?: string[];
 }
 
 export interface HubRequest {
@@ -46,6 +48,8 @@ export interface HubServer {
   truncate(sha256: string | undefined, bytes?: number): void;
   /** The CDN sends `bytes` (default half) of the blob and waits: release() sends the rest, close() drops it. */
   hold(sha256: string | undefined, bytes?: number): void;
+  /** The CDN answers every request with the whole file (200), as if it ignored Range. */
+  ignoreRange(on: boolean): void;
   release(): void;
   close(): Promise<void>;
 }
@@ -78,6 +82,9 @@ export async function startHubServer(repos: Record<string, HubRepoFixture>): Pro
   let corrupted: string | undefined;
   let truncated: { sha: string; bytes?: number } | undefined;
   let held: { sha: string; bytes?: number } | undefined;
+  let rangeIgnored = false;
+  const renamed = new Map<string, string>();
+  for (const [repo, r] of Object.entries(repos)) for (const old of r.formerNames ?? []) renamed.set(old, repo);
   const waiting: { finish: () => void; abort: () => void }[] = [];
 
   const isLfs = (path: string) => LFS.test(path);
@@ -105,7 +112,7 @@ export async function startHubServer(repos: Record<string, HubRepoFixture>): Pro
       body = Uint8Array.from(blob);
       body[body.length >> 1] ^= 0xff;
     }
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const range = rangeIgnored ? null : /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const from = range ? Number(range[1]) : 0;
     if (from >= body.length && body.length > 0) {
       return void res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
@@ -133,6 +140,10 @@ export async function startHubServer(repos: Record<string, HubRepoFixture>): Pro
     const api = /^\/api\/models\/(.+)\/revision\/([^/]+)$/.exec(url.pathname);
     const resolve = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     const repo = decodeURIComponent((api ?? resolve)?.[1] ?? '');
+    const newName = renamed.get(repo);
+    if (resolve && newName) {
+      return void res.writeHead(307, { location: url.pathname.replace(`/${repo}/`, `/${newName}/`) }).end();
+    }
     const fixture = repos[repo];
     if (!fixture || !(api || resolve)) {
       return void res.writeHead(401, { 'x-error-code': 'RepoNotFound' }).end('Repository not found');
@@ -199,6 +210,7 @@ export async function startHubServer(repos: Record<string, HubRepoFixture>): Pro
     corrupt: (sha) => void (corrupted = sha),
     truncate: (sha, n) => void (truncated = sha === undefined ? undefined : { sha: shaOf(sha), bytes: n }),
     hold: (sha, n) => void (held = sha === undefined ? undefined : { sha: shaOf(sha), bytes: n }),
+    ignoreRange: (on) => void (rangeIgnored = on),
     release: () => {
       held = undefined;
       for (const w of waiting.splice(0)) w.finish();
