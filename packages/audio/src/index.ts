@@ -50,6 +50,14 @@ export {
   type OnnxCodecDecoderSpec,
   type OnnxCodecEncoderSpec,
 } from './onnx-codec.js';
+export { type LoadPretrainedAudioOptions, loadPretrainedAudioTokenizer } from './pretrained.js';
+export { type ChunkedEncodeOptions, encodeChunked } from './pretrained-chunking.js';
+export {
+  describePretrainedCodec,
+  PRETRAINED_AUDIO_MODEL_TYPES,
+  type PretrainedAudioModelType,
+  type PretrainedCodecDescription,
+} from './pretrained-config.js';
 export { loadPretrainedAudioTokenizer, type LoadPretrainedAudioOptions } from './pretrained.js';
 export { type ChunkedEncodeOptions, encodeChunked } from './pretrained-chunking.js';
 export {
