@@ -1,6 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { MmtokError } from '@mmtok/core';
+import { expandBraces } from '@mmtok/dataset';
+import { glob } from 'tinyglobby';
 
 /** One input file, and the path its output takes under an output directory. */
 export interface InputFile {
@@ -38,55 +40,35 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-/** `{a,b}` alternatives expanded into separate patterns. */
-function expandBraces(pattern: string): string[] {
-  const m = /\{([^{}]*)\}/.exec(pattern);
-  if (!m) return [pattern];
-  const head = pattern.slice(0, m.index);
-  const tail = pattern.slice(m.index + m[0].length);
-  return m[1].split(',').flatMap((alt) => expandBraces(head + alt + tail));
-}
-
-/** A glob (`*`, `?`, `[...]`, `**`) as a regular expression over '/'-separated relative paths. */
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*' && glob[i + 1] === '*') {
-      // `**/` matches zero or more whole directories.
-      const slash = glob[i + 2] === '/';
-      re += slash ? '(?:[^/]+/)*' : '.*';
-      i += slash ? 2 : 1;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${glob
-          .slice(i + 1, end)
-          .replace(/^!/, '^')
-          .replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-/** Files matching one glob; the base is the longest leading part without glob characters. */
+/**
+ * Files matching one brace-free glob (tinyglobby: `*`, `?`, `[...]`, `**`, no dot-files), relative to
+ * its base: the longest leading part without glob characters.
+ */
 async function matchGlob(pattern: string): Promise<{ base: string; files: string[] }> {
   const parts = pattern.split(/[\\/]/);
   const firstGlob = parts.findIndex((p) => GLOB_CHARS.test(p));
-  const base = parts.slice(0, firstGlob).join('/') || '.';
-  const re = globToRegExp(parts.slice(firstGlob).join('/'));
-  let files: string[];
-  try {
-    files = await walk(base);
-  } catch {
-    return { base, files: [] };
-  }
-  return { base, files: files.filter((f) => re.test(relative(base, f).split(sep).join('/'))) };
+  const base = parts.slice(0, firstGlob).join('/') || (pattern.startsWith('/') ? '/' : '.');
+  const rest = parts.slice(firstGlob).join('/');
+  // Links are not followed, as the folder walk skips them.
+  const found = await glob(rest, {
+    cwd: base,
+    onlyFiles: true,
+    dot: false,
+    expandDirectories: false,
+    followSymbolicLinks: false,
+  });
+  return { base, files: found.map((f) => join(base, f)) };
+}
+
+/** A pattern's files: brace alternatives and numeric ranges expanded first, each name then a glob or a path. */
+async function matchPattern(pattern: string): Promise<{ base: string; files: string[] }[]> {
+  return Promise.all(
+    expandBraces(pattern).map(async (name) => {
+      if (GLOB_CHARS.test(name)) return matchGlob(name);
+      // A name from a range (shard-{000..099}.tar) is kept when it exists, as a glob would.
+      return { base: dirname(name), files: (await kind(name)) === 'file' ? [name] : [] };
+    }),
+  );
 }
 
 async function kind(path: string): Promise<'file' | 'dir' | undefined> {
@@ -127,7 +109,7 @@ export async function expandInputs(patterns: readonly string[], options: ExpandO
       }
       for (const f of files) add(f, relative(pattern, f), true);
     } else if (GLOB_CHARS.test(pattern)) {
-      const matched = await Promise.all(expandBraces(pattern).map(matchGlob));
+      const matched = await matchPattern(pattern);
       const files = matched.flatMap(({ base, files }) =>
         files.filter((f) => hasExtension(f, options.extensions)).map((f) => ({ f, rel: relative(base, f) })),
       );

@@ -67,6 +67,22 @@ describe('expandInputs', () => {
     expect(files).toHaveLength(3);
   });
 
+  it('expands zero-padded numeric ranges and globs relative to their base, skipping dot-folders', async () => {
+    await mkdir(join(dir, 'shards/.cache'), { recursive: true });
+    for (const f of ['shard-008.png', 'shard-009.png', 'shard-010.png', 'shard-011.png', '.cache/shard-009.png'])
+      await writeFile(join(dir, 'shards', f), 'x');
+    const ranged = await expandInputs([`${dir}/shards/shard-{009..012}.png`], opts);
+    expect(ranged.map((f) => f.relative)).toEqual(['shard-009.png', 'shard-010.png', 'shard-011.png']);
+    const globbed = await expandInputs([`${dir}/shards/**/shard-0[01]?.png`], opts);
+    expect(globbed.map((f) => f.relative)).toEqual([
+      'shard-008.png',
+      'shard-009.png',
+      'shard-010.png',
+      'shard-011.png',
+    ]);
+    expect(globbed[0].path).toBe(join(dir, 'shards/shard-008.png'));
+  });
+
   it('keeps an explicitly named file whatever its extension, so the reader can say what is wrong', async () => {
     const [f] = await expandInputs([join(dir, 'in/readme.txt')], opts);
     expect(f).toMatchObject({ relative: 'readme.txt', expanded: false });
