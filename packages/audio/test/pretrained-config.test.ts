@@ -6,30 +6,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import { describePretrainedCodec } from '../src/pretrained-config.js';
+import { errorCode } from './helpers.js';
 
 const describe_ = (config: object, pre: object = {}) => describePretrainedCodec(config, pre, 'test');
 
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
-
 describe('describePretrainedCodec', () => {
-  it('mimi: 24 kHz at 12.5 frames/s is a 1,920-sample hop, from frame_rate or from the strides', () => {
+  it('mimi: 24 kHz at 12.5 frames/s is a 1,920-sample hop, from frame_rate or from the strides', async () => {
     const stated = describe_({ model_type: 'mimi', sampling_rate: 24000, frame_rate: 12.5, num_quantizers: 32 });
     expect([stated.hopLength, stated.levels, stated.codebookSize]).toEqual([1920, 32, 2048]);
     // configuration_mimi.py's frame_size: prod(upsampling_ratios [8, 6, 5, 4]) × the final stride 2.
     const derived = describe_({ model_type: 'mimi', sampling_rate: 24000, upsampling_ratios: [8, 6, 5, 4] });
     expect(derived.hopLength).toBe(1920);
     expect(derived.encoder).toEqual({ inputName: 'input_values', outputName: 'audio_codes' });
-    expect(code(() => describe_({ model_type: 'mimi', sampling_rate: 24000, frame_rate: 7 }))).toBe('MMTOK_CONFIG');
+    expect(await errorCode(() => describe_({ model_type: 'mimi', sampling_rate: 24000, frame_rate: 7 }))).toBe(
+      'MMTOK_CONFIG',
+    );
   });
 
-  it('dac: the 44 kHz model has hop 512 (2·4·8·8) and 9 codebooks of 1,024', () => {
+  it('dac: the 44 kHz model has hop 512 (2·4·8·8) and 9 codebooks of 1,024', async () => {
     const d = describe_({ model_type: 'dac', sampling_rate: 44100, downsampling_ratios: [2, 4, 8, 8], n_codebooks: 9 });
     expect([d.sampleRate, d.channels, d.hopLength, d.paddingMultiple, d.levels, d.codebookSize]).toEqual([
       44100, 1, 512, 512, 9, 1024,
@@ -38,7 +32,7 @@ describe('describePretrainedCodec', () => {
     expect(describe_({ model_type: 'dac', sampling_rate: 16000, hop_length: 320 }).hopLength).toBe(320);
   });
 
-  it('snac 24 kHz: three scales at 12, 23 and 47 Hz; padding to hop · lcm(vq_strides[0], attn_window_size)', () => {
+  it('snac 24 kHz: three scales at 12, 23 and 47 Hz; padding to hop · lcm(vq_strides[0], attn_window_size)', async () => {
     const d = describe_({
       model_type: 'snac',
       sampling_rate: 24000,
@@ -65,7 +59,7 @@ describe('describePretrainedCodec', () => {
     expect(describe_({ model_type: 'snac', encoder_rates: [2, 2], vq_strides: [4, 2, 1] }).paddingMultiple).toBe(128);
   });
 
-  it('encodec 24 kHz: hop 320, 75 frames/s, 32 codebooks for the 24 kbps bandwidth; 48 kHz stereo', () => {
+  it('encodec 24 kHz: hop 320, 75 frames/s, 32 codebooks for the 24 kbps bandwidth; 48 kHz stereo', async () => {
     const d = describe_({ model_type: 'encodec', sampling_rate: 24000, target_bandwidths: [1.5, 3, 6, 12, 24] });
     expect([d.hopLength, d.sampleRate / d.hopLength, d.levels]).toEqual([320, 75, 32]);
     const stereo = describe_({
@@ -77,18 +71,18 @@ describe('describePretrainedCodec', () => {
     });
     expect([stereo.channels, stereo.levels]).toEqual([2, 16]);
     // The 48 kHz release normalizes chunks and needs audio_scales, which mmtok does not feed.
-    expect(code(() => describe_({ model_type: 'encodec', normalize: true }))).toBe('MMTOK_CONFIG');
+    expect(await errorCode(() => describe_({ model_type: 'encodec', normalize: true }))).toBe('MMTOK_CONFIG');
   });
 
-  it('sampling_rate and channels fall back to preprocessor_config.json', () => {
+  it('sampling_rate and channels fall back to preprocessor_config.json', async () => {
     const d = describe_({ model_type: 'mimi', frame_rate: 12.5 }, { sampling_rate: 24000, feature_size: 1 });
     expect([d.sampleRate, d.channels]).toEqual([24000, 1]);
   });
 
-  it('unknown model types and malformed fields fail with their codes', () => {
-    expect(code(() => describe_({ model_type: 'wav2vec2' }))).toBe('MMTOK_UNSUPPORTED_MODEL');
-    expect(code(() => describe_({ model_type: 'dac', n_codebooks: 0 }))).toBe('MMTOK_CONFIG');
-    expect(code(() => describe_({ model_type: 'snac', vq_strides: [] }))).toBe('MMTOK_CONFIG');
-    expect(code(() => describePretrainedCodec([], {}, 'test'))).toBe('MMTOK_CONFIG');
+  it('unknown model types and malformed fields fail with their codes', async () => {
+    expect(await errorCode(() => describe_({ model_type: 'wav2vec2' }))).toBe('MMTOK_UNSUPPORTED_MODEL');
+    expect(await errorCode(() => describe_({ model_type: 'dac', n_codebooks: 0 }))).toBe('MMTOK_CONFIG');
+    expect(await errorCode(() => describe_({ model_type: 'snac', vq_strides: [] }))).toBe('MMTOK_CONFIG');
+    expect(await errorCode(() => describePretrainedCodec([], {}, 'test'))).toBe('MMTOK_CONFIG');
   });
 });
