@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { siSdr } from '@mmtok/diagnostics';
@@ -24,17 +24,16 @@ import { errorCode, tempDir, tone } from './helpers.js';
 
 const dir = tempDir();
 
-/** espeak-ng speech when installed (CI has only ffmpeg), else a harmonic tone. */
-function speechOrTone(sampleRate: number) {
-  try {
-    const path = join(dir, `say-${Math.random().toString(36).slice(2)}.wav`);
-    execFileSync('espeak-ng', ['-v', 'en-gb-x-rp+f5', '-w', path, 'The harbour lights came on one by one.'], {
-      stdio: 'ignore',
-    });
-    return readAudio(path, { sampleRate, channels: 1 });
-  } catch {
-    return Promise.resolve(tone(sampleRate, 2));
-  }
+/** CI installs espeak-ng: there a missing one fails the speech floor instead of skipping it. */
+const HAS_ESPEAK = spawnSync('espeak-ng', ['--version']).status === 0;
+
+/** espeak-ng speech in a voice the default was not trained on (en-gb-x-rp+f5). */
+function heldOutSpeech(sampleRate: number) {
+  const path = join(dir, 'held-out.wav');
+  execFileSync('espeak-ng', ['-v', 'en-gb-x-rp+f5', '-w', path, 'The harbour lights came on one by one.'], {
+    stdio: 'ignore',
+  });
+  return readAudio(path, { sampleRate, channels: 1 });
 }
 
 describe('linear-frame framing', () => {
@@ -47,18 +46,24 @@ describe('linear-frame framing', () => {
 });
 
 describe('default audio tokenizer', () => {
-  it('is listed, states its rate, and reaches an SI-SDR floor on held-out speech', async () => {
+  it('is listed and states its rate', async () => {
     expect(listAudioTokenizers().map((t) => t.name)).toContain('default');
     const tok = await loadAudioTokenizer('default');
     expect([tok.sampleRate, tok.channels, tok.frameRate, tok.hopLength]).toEqual([16000, 1, 100, 160]);
     expect(tok.bitrate()).toBe(tok.manifest.bitrate);
-    const a = await speechOrTone(16000);
+    await tok.dispose();
+  });
+
+  it.skipIf(!HAS_ESPEAK && !process.env.CI)('reaches an SI-SDR floor on held-out espeak-ng speech', async () => {
+    const tok = await loadAudioTokenizer('default');
+    const a = await heldOutSpeech(16000);
     const tokens = await tok.encode(a);
     expect(tokens.shape).toEqual([tok.levels, frameCount(a.length, 160)]);
     expect(tokens.source).toMatchObject({ sampleRate: 16000, channels: 1, samples: a.length });
     const back = await tok.decode(tokens);
     expect(back.length).toBe(a.length);
-    expect(siSdr(a.data, back.data)).toBeGreaterThan(3);
+    // Measured 7.0 dB on this sentence.
+    expect(siSdr(a.data, back.data)).toBeGreaterThan(6);
     // Fewer levels: a prefix of the full codes, lower quality.
     const low = await tok.encode(a, { levels: 4 });
     expect(low.shape[0]).toBe(4);
