@@ -22,6 +22,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = join(root, 'test-artifacts');
 const haveChromium = existsSync(CHROMIUM);
+/** Canvases and media in software-rendered Chromium on a busy machine take seconds; vitest polls 1 s by default. */
+const POLL = { timeout: 15_000, interval: 100 };
 
 /** Charts and tables render asynchronously: wait until `atLeast` elements match, then count them all. */
 async function settledCount(locator: Locator, atLeast = 1): Promise<number> {
@@ -192,7 +194,7 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
     const diff = page.getByTestId('image-diff');
     const original = diff.locator('canvas[aria-label="original"]');
     await original.waitFor();
-    await expect.poll(() => colours(original)).toBeGreaterThan(1);
+    await expect.poll(() => colours(original), POLL).toBeGreaterThan(1);
     expect(await original.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([64, 48]);
     expect(await diff.locator('canvas').count()).toBe(1);
     expect(await diff.getByTestId('page-psnr').count()).toBe(0);
@@ -220,9 +222,13 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
       expect(Number(await caption.getAttribute('data-sample-rate'))).toBe(sampleRate);
       await expect(caption.textContent()).resolves.toContain(`${fmtFixed(durationSeconds, 2)} s at ${sampleRate} Hz`);
       const player = view.locator(`audio[aria-label="${label} audio"]`);
-      await expect.poll(() => player.evaluate((a: HTMLAudioElement) => a.duration)).toBeCloseTo(durationSeconds!, 3);
+      await expect
+        .poll(() => player.evaluate((a: HTMLAudioElement) => a.duration), POLL)
+        .toBeCloseTo(durationSeconds!, 3);
       for (const drawing of ['waveform', 'spectrogram']) {
-        await expect.poll(() => colours(view.locator(`canvas[aria-label="${label} ${drawing}"]`))).toBeGreaterThan(1);
+        await expect
+          .poll(() => colours(view.locator(`canvas[aria-label="${label} ${drawing}"]`)), POLL)
+          .toBeGreaterThan(1);
       }
     }
     await page.screenshot({ path: join(artifacts, 'audio.png'), fullPage: true });
@@ -251,7 +257,8 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
     for (const frame of frames) {
       const stills = page.locator(`[data-testid="frame-stills"][data-frame="${frame}"]`);
       await expect(settledCount(stills.locator('canvas'), 3)).resolves.toBe(3);
-      for (let i = 0; i < 3; i++) await expect.poll(() => colours(stills.locator('canvas').nth(i))).toBeGreaterThan(1);
+      for (let i = 0; i < 3; i++)
+        await expect.poll(() => colours(stills.locator('canvas').nth(i)), POLL).toBeGreaterThan(1);
       const measured = Number(await stills.getByTestId('page-psnr').getAttribute('data-value'));
       const reported = worst.find((w) => w.frame === frame)!.psnr!;
       expect(Math.abs(measured - reported)).toBeLessThan(0.01);
@@ -271,11 +278,11 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
         .toBeCloseTo(v.frames / v.fps!, 1);
     }
     const difference = view.locator('canvas[aria-label="difference"]');
-    await expect.poll(() => colours(difference)).toBeGreaterThan(1);
+    await expect.poll(() => colours(difference), POLL).toBeGreaterThan(1);
     await videos.nth(0).evaluate((e: HTMLVideoElement) => {
       e.currentTime = 0.5;
     });
-    await expect.poll(() => videos.nth(1).evaluate((e: HTMLVideoElement) => e.currentTime)).toBeCloseTo(0.5, 2);
+    await expect.poll(() => videos.nth(1).evaluate((e: HTMLVideoElement) => e.currentTime), POLL).toBeCloseTo(0.5, 2);
     expect(await view.getByTestId('problem').count()).toBe(0);
     // The report's worst frames are listed under the players too.
     const rows = page.getByTestId('worst-frames').locator('tbody tr');
