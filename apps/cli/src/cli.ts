@@ -120,7 +120,7 @@ const encode = defineCommand({
   usage: 'encode <...inputs>',
   description:
     'Encode images, audio or video (files, folders, globs) into .mmtok token files (a video keeps its sound as an audio track)',
-  options: ['output', 'tokenizer', 'backend', 'audioTokenizer', 'audio', 'dtype'],
+  options: ['output', 'tokenizer', 'backend', 'audioTokenizer', 'audio', 'maxPixels', 'force', 'dtype'],
   required: ['output'],
   examples: [
     'mmtok encode photo.jpg -o photo.mmtok',
@@ -131,8 +131,8 @@ const encode = defineCommand({
     'mmtok encode clip.mp4 -o clip.mmtok                 # video + its audio track',
     'mmtok encode clip.mp4 -o clip.mmtok --no-audio',
   ],
-  run: async (args, o, ctx): Promise<EncodeFilesResult> =>
-    (await import('./api/encode.js')).encodeFiles({
+  run: async (args, o, ctx): Promise<EncodeFilesResult> => {
+    const r = await (await import('./api/encode.js')).encodeFiles({
       inputs: args,
       output: o.output!,
       tokenizer: o.tokenizer,
@@ -140,8 +140,14 @@ const encode = defineCommand({
       audioTokenizer: o.audio === false ? false : o.audioTokenizer,
       backend: o.backend,
       dtype: o.dtype,
+      maxPixels: o.maxPixels,
+      force: o.force,
       onProgress: ctx.progress.update,
-    }),
+    });
+    // On stderr, so --json keeps stdout to one document.
+    for (const w of r.warnings) ctx.streams.stderr.write(`mmtok: warning: ${w}\n`);
+    return r;
+  },
   print(r, ctx) {
     for (const f of r.files) {
       const v = f.video;
@@ -508,6 +514,7 @@ const dashboard = defineCommand({
         `exported the dashboard with ${r.reports} report${r.reports === 1 ? '' : 's'} and ${r.media} media file${r.media === 1 ? '' : 's'} → ${shown(r.outDir)} (${r.files} files, ${formatBytes(r.bytes)})`,
       );
       for (const m of r.missingMedia) ctx.say(`  missing media (the page will say so): ${shown(m)}`);
+      for (const m of r.refusedMedia) ctx.say(`  media left out (${m.reason}): ${shown(m.file)}`);
       ctx.say('serve it with any static file server, e.g. python3 -m http.server -d <dir>');
       return;
     }

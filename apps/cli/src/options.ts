@@ -133,6 +133,12 @@ export const OPTIONS = {
   dtype: choice('--dtype <type>', 'Pretrained hf:… tokenizers: which ONNX weights to load (default fp32)', DTYPES),
   port: integer('--port <n>', 'Port on 127.0.0.1 to serve on (default: a free one)', 0),
   export: text('--export <dir>', 'Write a static copy of the dashboard into <dir> instead of serving it'),
+  maxPixels: integer(
+    '--max-pixels <n>',
+    'Images: refuse inputs larger than this many pixels, read from the header before decoding (default 50000000)',
+    1,
+  ),
+  force: flag('--force', 'Encode: replace an existing output that is not a token file'),
   cached: flag('--cached', 'Tokenizers: list the Hub repos in the Hugging Face cache (revisions, sizes) instead'),
   layout: text('--layout <preset|layout.json>', 'Pack: vocabulary layout, a preset or a layout.json'),
   textTokenizer: text('--text-tokenizer <tokenizer.json>', 'Pack: Hugging Face tokenizer.json for captions'),

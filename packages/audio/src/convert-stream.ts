@@ -1,6 +1,7 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { MmtokError } from '@mmtok/core';
+import { killOnInterrupt } from '@mmtok/core/node';
 import { ffmpegReason, resolveFfmpeg } from './ffmpeg.js';
 import { canRemix, checkAudio, deinterleave, ffmpegOutputArgs, interleave, needsFfmpegFor, remix } from './io.js';
 import type { AudioBuffer } from './types.js';
@@ -65,6 +66,7 @@ async function* throughFfmpeg(
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
+  killOnInterrupt(child);
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {

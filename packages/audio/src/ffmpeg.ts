@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { MmtokError } from '@mmtok/core';
+import { killOnInterrupt } from '@mmtok/core/node';
 
 export interface FfmpegLocation {
   path: string;
@@ -112,6 +113,7 @@ export function runFfmpeg(
         stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       },
     );
+    killOnInterrupt(child);
     const out: Buffer[] = [];
     let err = '';
     child.stdout!.on('data', (b: Buffer) => out.push(b));
@@ -136,6 +138,8 @@ export interface AudioStreamInfo {
   channels: number;
   /** Seconds, when ffmpeg knows it. */
   duration?: number;
+  /** ffmpeg guessed the duration from the bitrate (e.g. an MP3 without a Xing header): not a fact to check against. */
+  durationEstimated?: boolean;
   codec: string;
 }
 
@@ -168,7 +172,38 @@ export function parseProbe(stderr: string): AudioStreamInfo | undefined {
   const channels = n ? Number(n[1]) : (LAYOUT_CHANNELS[layout] ?? 2);
   const d = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr);
   const duration = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : undefined;
-  return { codec: m[1].trim().split(' ')[0], sampleRate: Number(m[2]), channels, duration };
+  const durationEstimated = /Estimating duration from bitrate/i.test(stderr);
+  return { codec: m[1].trim().split(' ')[0], sampleRate: Number(m[2]), channels, duration, durationEstimated };
+}
+
+/**
+ * How far decoded audio may fall short of the duration its container states: encoder delay and
+ * frame rounding cost a few tens of milliseconds; more means the stream is truncated or corrupt
+ * (ffmpeg decodes what it can and exits 0).
+ */
+export const DURATION_SHORTFALL_TOLERANCE = { seconds: 0.2, fraction: 0.02 };
+
+/**
+ * MMTOK_AUDIO_DECODE when `decodedSeconds` fall short of what the container states (from `start`,
+ * for at most `duration` seconds) by more than DURATION_SHORTFALL_TOLERANCE.
+ */
+export function checkDecodedDuration(
+  what: string,
+  info: AudioStreamInfo,
+  decodedSeconds: number,
+  range: { start?: number; duration?: number } = {},
+): void {
+  if (info.duration === undefined || info.durationEstimated) return;
+  const rest = Math.max(0, info.duration - (range.start ?? 0));
+  const expected = range.duration === undefined ? rest : Math.min(rest, range.duration);
+  const tolerance = Math.max(DURATION_SHORTFALL_TOLERANCE.seconds, DURATION_SHORTFALL_TOLERANCE.fraction * expected);
+  if (expected - decodedSeconds > tolerance) {
+    throw new MmtokError(
+      'MMTOK_AUDIO_DECODE',
+      `${what}: only ${decodedSeconds.toFixed(2)} s of the ${expected.toFixed(2)} s its header states could be decoded; the file is truncated or corrupt`,
+      { path: what, decodedSeconds, expectedSeconds: expected },
+    );
+  }
 }
 
 /**

@@ -7,8 +7,16 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { MmtokError } from '@mmtok/core';
-import { writeFileAtomic } from '@mmtok/core/node';
-import { ffmpegReason, hasFfmpeg, inputError, probeAudio, resolveFfmpeg, runFfmpeg } from './ffmpeg.js';
+import { killOnInterrupt, removeOnInterrupt, writeFileAtomic } from '@mmtok/core/node';
+import {
+  checkDecodedDuration,
+  ffmpegReason,
+  hasFfmpeg,
+  inputError,
+  probeAudio,
+  resolveFfmpeg,
+  runFfmpeg,
+} from './ffmpeg.js';
 import type { AudioBuffer } from './types.js';
 import {
   decodeWav,
@@ -230,7 +238,9 @@ async function readWithFfmpeg(
     if (/error|invalid/i.test(r.stderr)) throw inputError(what, r.stderr);
     throw empty(what);
   }
-  return deinterleave(r.stdout, o.channels, o.sampleRate);
+  const audio = deinterleave(r.stdout, o.channels, o.sampleRate);
+  if (typeof input === 'string') checkDecodedDuration(what, await probeAudio(input), audio.length / o.sampleRate, o);
+  return audio;
 }
 
 export interface StreamAudioOptions {
@@ -293,6 +303,7 @@ async function* streamFfmpeg(path: string, o: StreamAudioOptions): AsyncGenerato
     ['-hide_banner', '-nostdin', '-v', 'error', '-i', path, ...ffmpegOutputArgs(o.channels, o.sampleRate)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  killOnInterrupt(child);
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {
@@ -325,6 +336,7 @@ async function* streamFfmpeg(path: string, o: StreamAudioOptions): AsyncGenerato
     }
     if (total === 0) throw /error|invalid/i.test(stderr) ? inputError(path, stderr) : empty(path);
     finished = true;
+    checkDecodedDuration(path, await probeAudio(path), total / o.sampleRate);
   } finally {
     if (!finished && child.exitCode === null) {
       child.kill('SIGKILL');
@@ -383,6 +395,8 @@ export async function openAudioWriter(
 ): Promise<AudioWriter> {
   const ext = formatOf(path);
   const tmp = tempPath(path);
+  // Forgotten once the file is renamed into place or removed (close or abort).
+  const forget = removeOnInterrupt(tmp);
   const check = (chunk: AudioBuffer) => {
     if (chunk.channels !== format.channels || chunk.sampleRate !== format.sampleRate) {
       throw new MmtokError(
@@ -401,11 +415,12 @@ export async function openAudioWriter(
     try {
       fh = await open(tmp, 'wx');
     } catch (e) {
+      forget();
       throw fail(e);
     }
     let samples = 0;
     let pos = wavHeader(encoding, format.channels, format.sampleRate, 0).length;
-    return {
+    return forgetting(forget, {
       async write(chunk) {
         check(chunk);
         const bytes = encodeWavSamples(chunk, encoding);
@@ -433,7 +448,7 @@ export async function openAudioWriter(
         await fh.close().catch(() => {});
         await rm(tmp, { force: true });
       },
-    };
+    });
   }
   const { path: bin } = resolveFfmpeg();
   const args = [
@@ -454,6 +469,7 @@ export async function openAudioWriter(
     tmp,
   ];
   const child: ChildProcess = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+  killOnInterrupt(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (s: string) => {
@@ -466,7 +482,7 @@ export async function openAudioWriter(
   child.stdin!.on('error', () => {});
   const encodeFailed = () =>
     new MmtokError('MMTOK_AUDIO_ENCODE', `ffmpeg could not write ${path} (${ffmpegReason(stderr)})`, { path });
-  return {
+  return forgetting(forget, {
     async write(chunk) {
       check(chunk);
       const bytes = interleave(chunk);
@@ -503,6 +519,15 @@ export async function openAudioWriter(
       await exited;
       await rm(tmp, { force: true });
     },
+  });
+}
+
+/** The writer, with its temp file's interrupt cleanup dropped once it is closed or aborted. */
+function forgetting(forget: () => void, w: AudioWriter): AudioWriter {
+  return {
+    write: (chunk) => w.write(chunk),
+    close: () => w.close().finally(forget),
+    abort: () => w.abort().finally(forget),
   };
 }
 

@@ -1,6 +1,7 @@
 export { type BuiltinTokenizer, listTokenizers } from './default.js';
 export {
   type AlphaPolicy,
+  DEFAULT_MAX_PIXELS,
   encodeImage,
   type ImageInfo,
   probeImage,

@@ -9,7 +9,15 @@ export type AlphaPolicy = 'flatten-white' | 'flatten-black' | 'error';
 export interface ReadImageOptions {
   /** What to do with a transparent image: flatten onto white (default) or black, or refuse it. */
   alpha?: AlphaPolicy;
+  /** Largest width × height decoded (default DEFAULT_MAX_PIXELS); larger images are MMTOK_IMAGE_TOO_LARGE. */
+  maxPixels?: number;
 }
+
+/**
+ * Default pixel limit: 50 megapixels. Tokenizing costs about 37 bytes per pixel (decoded RGB,
+ * float patches, codes), so this bounds one image near 2 GB; a few-KB PNG can declare far more.
+ */
+export const DEFAULT_MAX_PIXELS = 50_000_000;
 
 /** Formats read (sharp's names; AVIF is reported as 'heif'). GIF yields its first frame. */
 const READABLE = new Set(['jpeg', 'png', 'webp', 'heif', 'tiff', 'gif']);
@@ -97,8 +105,21 @@ export async function readImage(pathOrBuffer: string | Uint8Array, options: Read
       `option 'alpha' must be 'flatten-white', 'flatten-black' or 'error', got ${JSON.stringify(alpha)}`,
     );
   }
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) {
+    throw new MmtokError('MMTOK_CONFIG', `option 'maxPixels' must be a positive integer, got ${maxPixels}`);
+  }
   const input = sharpInput(pathOrBuffer);
   const meta = await supportedMetadata(pathOrBuffer);
+  // Checked on the header, before anything is decoded: a small file may declare a huge image.
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  if (pixels > maxPixels) {
+    throw new MmtokError(
+      'MMTOK_IMAGE_TOO_LARGE',
+      `${what} is ${meta.width}×${meta.height} = ${pixels} pixels, more than the limit of ${maxPixels}; raise it with --max-pixels (maxPixels) if this image is meant to be that large`,
+      { path: what, width: meta.width, height: meta.height, maxPixels },
+    );
+  }
   if (meta.hasAlpha && alpha === 'error') {
     throw new MmtokError(
       'MMTOK_IMAGE_ALPHA',
@@ -108,7 +129,7 @@ export async function readImage(pathOrBuffer: string | Uint8Array, options: Read
   }
   try {
     // pages: 1 reads only the first frame of an animation; rotate() applies EXIF orientation.
-    let img = sharp(input, { pages: 1 }).rotate();
+    let img = sharp(input, { pages: 1, limitInputPixels: maxPixels }).rotate();
     if (meta.hasAlpha) img = img.flatten({ background: alpha === 'flatten-black' ? '#000000' : '#ffffff' });
     const { data, info } = await img
       .toColourspace('srgb')

@@ -134,11 +134,9 @@ export function validateManifest(value: unknown, file = 'manifest'): TokenizerMa
   for (const k of Object.keys(r)) {
     if (k !== 'mode' && !allowed.includes(k)) c.fail(`manifest.preprocessing.resize.${k}`, `is not a '${mode}' option`);
   }
-  for (const k of allowed) {
-    if (k === 'fill') {
-      if (r.fill !== undefined) c.triple(r.fill, 'manifest.preprocessing.resize.fill', false);
-    } else c.int(r[k], `manifest.preprocessing.resize.${k}`, 1, 1 << 16);
-  }
+  if (r.fill !== undefined) c.triple(r.fill, 'manifest.preprocessing.resize.fill', false);
+  if (mode === 'exact') c.frameSize(r.width, r.height, 'manifest.preprocessing.resize');
+  else if (mode !== 'none') c.frameSize(r.size, r.size, 'manifest.preprocessing.resize', ['size', 'size']);
   c.triple(p.mean, 'manifest.preprocessing.mean', false);
   c.triple(p.std, 'manifest.preprocessing.std', true);
   c.int(p.sizeMultiple, 'manifest.preprocessing.sizeMultiple', 1, 1024);

@@ -20,6 +20,12 @@ export interface VideoGroupCodec {
   /** The first step holds the first frame alone. */
   readonly causal: boolean;
   readonly levels: number;
+  /**
+   * Pixels per token cell side when the grid tiles the frame (tubelets): decode then checks the
+   * source's width × height against the grid before allocating frames. Codecs without it check
+   * the source size against what their decoder made (the image tokenizer, the ONNX crop).
+   */
+  readonly cellSize?: number;
   readonly quantizer: AnyQuantizer | undefined;
   /** `frames` holds 1 RGB frame when `first` (causal first step), else temporalPatch frames of width×height. */
   encodeGroup(frames: Uint8Array[], width: number, height: number, first: boolean): Promise<GridCodes>;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolveFfmpeg } from '@mmtok/audio';
 import { MmtokError } from '@mmtok/core';
+import { killOnInterrupt } from '@mmtok/core/node';
 import { emptyVideo, ffmpegInputPath, probeVideo, videoInputError } from './probe.js';
 import type { FrameGroup, VideoInfo } from './types.js';
 
@@ -94,6 +95,7 @@ export async function* streamFrames(path: string, plan: FramePlan, o: ReadFrames
   args.push('-vf', vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-fps_mode', plan.resampled ? 'cfr' : 'passthrough');
   args.push('pipe:1');
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  killOnInterrupt(child);
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {

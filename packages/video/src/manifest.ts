@@ -111,8 +111,14 @@ export function validateVideoManifest(value: unknown, file = 'manifest'): VideoT
   if (p.fps !== undefined && !(typeof p.fps === 'number' && p.fps > 0 && p.fps <= 1000)) {
     c.fail('manifest.preprocessing.fps', 'must be a positive number');
   }
-  for (const k of ['width', 'height'] as const)
-    if (p[k] !== undefined) c.int(p[k], `manifest.preprocessing.${k}`, 1, 16384);
+  // One side alone keeps the aspect ratio, so it is bounded as the side of a square.
+  if (p.width !== undefined || p.height !== undefined) {
+    const [w, h] = [p.width ?? p.height, p.height ?? p.width];
+    c.frameSize(w, h, 'manifest.preprocessing', [
+      p.width !== undefined ? 'width' : 'height',
+      p.height !== undefined ? 'height' : 'width',
+    ]);
+  }
 
   const enc = m.encoder as Record<string, unknown> | undefined;
   const kind = enc?.kind;

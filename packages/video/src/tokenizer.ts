@@ -233,6 +233,22 @@ export class VideoTokenizer {
         `token source says ${src?.frames} frames of ${src?.width}×${src?.height}, which ${t} token steps of ${T} frames cannot hold`,
       );
     }
+    // The header's frame size must be the one this grid was cut from: a forged 10000×10000 on a
+    // small grid would otherwise allocate gigabytes of frames before anything failed.
+    const P = this.codec.cellSize;
+    const W = src.width as number;
+    const H = src.height as number;
+    if (
+      !Number.isSafeInteger(W) ||
+      !Number.isSafeInteger(H) ||
+      (P !== undefined && (Math.ceil(W / P) !== w || Math.ceil(H / P) !== h))
+    ) {
+      throw new MmtokError(
+        'MMTOK_SHAPE',
+        `token source says ${W}×${H} frames, which a ${w}×${h} token grid${P !== undefined ? ` of ${P}-pixel cells` : ''} cannot hold`,
+        { width: W, height: H, grid: [h, w] },
+      );
+    }
     return { t, h, w, L, firstStep };
   }
 
@@ -246,6 +262,13 @@ export class VideoTokenizer {
       const first = this.causal && firstStep + s === 0;
       const codes = { indices: tokens.indices.subarray(s * per, (s + 1) * per), gridH: h, gridW: w, levels: L };
       let frames = await this.codec.decodeGroup(codes, tokens.source, first);
+      const bytes = tokens.source.width * tokens.source.height * 3;
+      if (frames.some((f) => f.length !== bytes)) {
+        throw new MmtokError(
+          'MMTOK_SHAPE',
+          `the decoder made frames that are not the ${tokens.source.width}×${tokens.source.height} the token source says`,
+        );
+      }
       if (frames.length > left) frames = frames.slice(0, left);
       left -= frames.length;
       yield { frames, width: tokens.source.width, height: tokens.source.height, firstFrame: index };

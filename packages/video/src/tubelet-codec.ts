@@ -24,6 +24,10 @@ export class TubeletCodec implements VideoGroupCodec {
     this.levels = quantizer.numQuantizers;
   }
 
+  get cellSize(): number {
+    return this.linear.patchSize;
+  }
+
   async encodeGroup(frames: Uint8Array[], width: number, height: number, first: boolean): Promise<GridCodes> {
     const T = this.temporalPatch;
     const group = first ? Array.from({ length: T }, () => frames[0]) : frames;

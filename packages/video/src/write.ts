@@ -4,6 +4,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { ffmpegReason, resolveFfmpeg } from '@mmtok/audio';
 import { MmtokError } from '@mmtok/core';
+import { killOnInterrupt, removeOnInterrupt } from '@mmtok/core/node';
 import type { FrameGroup } from './types.js';
 
 export interface WriteVideoOptions {
@@ -122,6 +123,7 @@ export async function writeVideo(
   const target = await targetOf(path);
   const { path: bin } = resolveFfmpeg();
   const tmp = tempName(target.kind === 'png' ? target.dir : target.path);
+  const forget = removeOnInterrupt(tmp);
   let child: ChildProcess | undefined;
   let exited: Promise<number | null> | undefined;
   let stderr = '';
@@ -148,6 +150,7 @@ export async function writeVideo(
         args.push(...encoderArgs(target, w, h, !!options.audio));
         args.push(target.kind === 'png' ? join(tmp, target.pattern) : tmp);
         child = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+        killOnInterrupt(child);
         child.stderr!.setEncoding('utf8');
         child.stderr!.on('data', (s: string) => {
           stderr = (stderr + s).slice(-16384);
@@ -178,6 +181,8 @@ export async function writeVideo(
     }
     await rm(tmp, { recursive: true, force: true });
     throw e;
+  } finally {
+    forget();
   }
 }
 

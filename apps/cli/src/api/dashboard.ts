@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { MmtokError } from '@mmtok/core';
 import { buildCatalog } from '../dashboard/catalog.js';
+import { openMediaFile } from '../dashboard/media.js';
 import { type DashboardServer, serveDashboard } from '../dashboard/server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,6 +43,8 @@ export interface ExportDashboardResult {
   media: number;
   /** Media the reports name that were not found; the page says so where they would be shown. */
   missingMedia: string[];
+  /** Media left out because they are not regular files of the type the report claims. */
+  refusedMedia: { file: string; reason: string }[];
   files: number;
   bytes: number;
 }
@@ -121,8 +125,10 @@ export async function exportDashboard(options: ExportDashboardOptions): Promise<
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const tmp = `${outDir}.tmp-${tag}`;
   const missingMedia: string[] = [];
+  const refusedMedia: { file: string; reason: string }[] = [];
   try {
-    await cp(appDir, tmp, { recursive: true });
+    // dereference: a symlink in the app folder is copied as its bytes, never as a link.
+    await cp(appDir, tmp, { recursive: true, dereference: true });
     const write = async (urlPath: string, data: string) => {
       const file = join(tmp, ...urlPath.split('/'));
       await mkdir(dirname(file), { recursive: true });
@@ -130,14 +136,17 @@ export async function exportDashboard(options: ExportDashboardOptions): Promise<
     };
     await write('api/reports.json', JSON.stringify(catalog.index, null, 2));
     for (const [urlPath, text] of catalog.reports) await write(urlPath, text);
-    for (const [urlPath, file] of catalog.media) {
-      if (!(await exists(file))) {
-        missingMedia.push(file);
+    for (const [urlPath, m] of catalog.media) {
+      // The bytes of the file checked at start are copied, never a link to it.
+      const opened = 'type' in m ? await openMediaFile(m) : undefined;
+      if (!opened) {
+        if ('reason' in m && m.reason !== 'missing') refusedMedia.push({ file: m.file, reason: m.reason });
+        else missingMedia.push(m.file);
         continue;
       }
       const dest = join(tmp, ...urlPath.split('/'));
       await mkdir(dirname(dest), { recursive: true });
-      await cp(file, dest);
+      await pipeline(opened.fh.createReadStream(), createWriteStream(dest, { flags: 'wx' }));
     }
     await writeFile(join(tmp, EXPORT_MARKER), 'written by mmtok dashboard --export\n');
     const { files, bytes } = await sizeOf(tmp);
@@ -150,8 +159,9 @@ export async function exportDashboard(options: ExportDashboardOptions): Promise<
     return {
       outDir,
       reports: catalog.index.reports.length,
-      media: catalog.media.size - missingMedia.length,
+      media: catalog.media.size - missingMedia.length - refusedMedia.length,
       missingMedia,
+      refusedMedia,
       files,
       bytes,
     };

@@ -1,11 +1,13 @@
-import { encodeTokenFile, type TokenizerIdentity } from '@mmtok/core';
+import { open, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { encodeTokenFile, MmtokError, TOKEN_FILE_MAGIC, type TokenizerIdentity } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import { readImage } from '@mmtok/image';
 import { type FileFailure, runEach } from '../batch.js';
 import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
 import { inputModalities } from '../modality.js';
-import { ensureParentDir, planOutputs } from '../outputs.js';
+import { ensureParentDir, type PlannedOutput, planOutputs } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
 import { tokenSetToFile } from '../token-sets.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
@@ -25,8 +27,15 @@ export interface EncodeFilesOptions {
   backend?: string;
   /** Pretrained hf:… tokenizers: the dtype of the ONNX files ('fp16', 'q8', …). Default 'fp32'. */
   dtype?: string;
+  /** Images: largest width × height read (default DEFAULT_MAX_PIXELS of @mmtok/image). */
+  maxPixels?: number;
+  /** Replace an existing output that is not a token file (never the input itself). */
+  force?: boolean;
   onProgress?: ProgressCallback;
 }
+
+/** Above this many indices an encode warns: such a token file is rarely what was meant. */
+export const TOKEN_COUNT_WARNING = 2 ** 24;
 
 export interface EncodedFile {
   input: string;
@@ -54,6 +63,53 @@ export interface EncodeFilesResult {
   files: EncodedFile[];
   /** Inputs that could not be encoded; nothing was written for them. */
   failures: FileFailure[];
+  /** Things done as asked that look like mistakes (a non-.mmtok output, a huge token count). */
+  warnings: string[];
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  try {
+    const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+async function isTokenFile(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const head = new Uint8Array(TOKEN_FILE_MAGIC.length);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return bytesRead === head.length && head.every((b, i) => b === TOKEN_FILE_MAGIC[i]);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Before any work: an output may not be its own input (`encode a.png -o a.png` would replace the
+ * picture with its tokens), nor, without `force`, an existing file that is not a token file.
+ */
+async function checkOutputs(planned: readonly PlannedOutput[], force: boolean, warnings: string[]): Promise<void> {
+  for (const { input, output } of planned) {
+    if (await sameFile(input.path, output)) {
+      throw new MmtokError('MMTOK_OUTPUT_CONFLICT', `${output} is the input itself; name another output (.mmtok)`, {
+        path: output,
+      });
+    }
+    const existing = await stat(output).catch(() => undefined);
+    if (existing?.isFile() && !force && !(await isTokenFile(output))) {
+      throw new MmtokError(
+        'MMTOK_OUTPUT_CONFLICT',
+        `${output} exists and is not a token file; pass --force to replace it, or name another output`,
+        { path: output },
+      );
+    }
+    if (extname(output).toLowerCase() !== '.mmtok') {
+      warnings.push(`${output} does not end in .mmtok; it is written as a token file all the same`);
+    }
+  }
 }
 
 /**
@@ -66,6 +122,8 @@ export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFi
     what: 'images, audio or video',
   });
   const planned = await planOutputs(inputs, options.output, '.mmtok');
+  const warnings: string[] = [];
+  await checkOutputs(planned, options.force === true, warnings);
   const pool = new TokenizerPool({ backend: options.backend, dtype: options.dtype });
   try {
     const spec = options.tokenizer ?? 'default';
@@ -87,8 +145,13 @@ export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFi
           const r = await encodeVideoInput(pool, spec, options.audioTokenizer ?? 'default', input.path, output);
           return { input: input.path, output, modality: 'video', ...r };
         }
-        const image = await readImage(input.path);
+        const image = await readImage(input.path, { maxPixels: options.maxPixels });
         const tokens = await tokenizer!.encode(image);
+        if (tokens.indices.length > TOKEN_COUNT_WARNING) {
+          warnings.push(
+            `${input.path}: ${image.width}×${image.height} made ${tokens.indices.length} tokens; downscale it first if that many was not meant`,
+          );
+        }
         const bytes = encodeTokenFile(tokenSetToFile(tokens, codebookSize));
         await ensureParentDir(output);
         await writeFileAtomic(output, bytes);
@@ -107,7 +170,7 @@ export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFi
     );
     const identity = (tokenizer ?? (modalities.has('video') ? await pool.getVideo(spec) : await pool.getAudio(spec)))
       .identity;
-    return { tokenizer: { ...identity }, files: results, failures };
+    return { tokenizer: { ...identity }, files: results, failures, warnings };
   } finally {
     await pool.dispose();
   }

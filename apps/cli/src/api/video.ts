@@ -14,7 +14,7 @@ import {
   type TokenSource,
   type TokenTrackInput,
 } from '@mmtok/core';
-import { writeFileAtomic } from '@mmtok/core/node';
+import { removeOnInterrupt, writeFileAtomic } from '@mmtok/core/node';
 import {
   CodebookAccumulator,
   createReport,
@@ -191,11 +191,13 @@ export async function decodeVideoInput(
   const tokenizer = await pool.forVideoFile(file.header.tokenizer, path, o.tokenizer);
   const track = file.tracks.find((t) => t.header.name === AUDIO_TRACK && t.header.modality === 'audio');
   let tmp: string | undefined;
+  let forgetTmp = () => {};
   try {
     let audio: AudioFacts | undefined;
     let audioPath: string | undefined;
     if (track) {
       tmp = await mkdtemp(join(tmpdir(), 'mmtok-video-'));
+      forgetTmp = removeOnInterrupt(tmp);
       // decodeAudioInput reads header + indices: the track is an audio token file of its own.
       const asFile: TokenFile = {
         header: { ...track.header, createdBy: file.header.createdBy } as TokenFileHeader,
@@ -220,6 +222,7 @@ export async function decodeVideoInput(
     };
   } finally {
     if (tmp) await rm(tmp, { recursive: true, force: true });
+    forgetTmp();
   }
 }
 

@@ -7,6 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { MmtokError } from '@mmtok/core';
+import { checkMediaFile, type MediaFile, type MediaRefusal } from './media.js';
 
 export interface CatalogEntry {
   /** Display name: the report's path relative to the working folder. */
@@ -22,8 +23,8 @@ export interface Catalog {
   index: { reports: CatalogEntry[] };
   /** URL path (no leading slash) → report text. */
   reports: Map<string, string>;
-  /** URL path (no leading slash) → absolute file path. */
-  media: Map<string, string>;
+  /** URL path (no leading slash) → the checked file, or why it is not handed out. */
+  media: Map<string, MediaFile | MediaRefusal>;
 }
 
 /** A file name safe in a URL path segment and on any file system; the extension is kept for content types. */
@@ -60,13 +61,16 @@ async function reportFile(arg: string): Promise<string> {
  * Points an item's media clips at the server: a clip's `src` that is not a data: URI is a path
  * relative to the report; it is registered and replaced by the URL that serves it.
  */
-function rewriteMedia(media: unknown, register: (path: string) => string): void {
+async function rewriteMedia(
+  media: unknown,
+  register: (path: string, mime: string | undefined) => Promise<string>,
+): Promise<void> {
   if (!Array.isArray(media)) return;
   for (const clip of media) {
     if (!clip || typeof clip !== 'object') continue;
     const c = clip as Record<string, unknown>;
     if (typeof c.src === 'string' && c.src !== '' && !c.src.startsWith('data:')) {
-      c.src = register(c.src);
+      c.src = await register(c.src, typeof c.mime === 'string' ? c.mime : undefined);
     }
   }
 }
@@ -93,19 +97,20 @@ export async function buildCatalog(reportArgs: readonly string[]): Promise<Catal
     const items = (parsed as { metrics?: { items?: unknown } } | undefined)?.metrics?.items;
     if (Array.isArray(items)) {
       let n = 0;
-      const register = (path: string): string => {
+      const register = async (path: string, mime: string | undefined): Promise<string> => {
         const abs = resolve(dirname(file), path);
-        let mediaUrl = byFile.get(abs);
+        const key = `${mime ?? ''}\0${abs}`;
+        let mediaUrl = byFile.get(key);
         if (!mediaUrl) {
           mediaUrl = `api/media/${r}/${n++}/${safeName(abs)}`;
-          byFile.set(abs, mediaUrl);
-          catalog.media.set(mediaUrl, abs);
+          byFile.set(key, mediaUrl);
+          catalog.media.set(mediaUrl, await checkMediaFile(path, abs, mime));
         }
         media[mediaUrl] = path;
         return mediaUrl;
       };
       for (const item of items)
-        if (item && typeof item === 'object') rewriteMedia((item as { media?: unknown }).media, register);
+        if (item && typeof item === 'object') await rewriteMedia((item as { media?: unknown }).media, register);
       served = JSON.stringify(parsed, null, 2);
     }
     catalog.reports.set(url, served);

@@ -2,15 +2,17 @@
  * The read-only HTTP server behind `mmtok dashboard`: the built app's own files, the report list,
  * the given reports and the media files they list — nothing else. Every other path is 404, a path
  * that tries to climb out ('..', encoded or not) is 403, any method but GET/HEAD is 405, and a
- * request naming another host (DNS rebinding) is 403.
+ * request naming another host (DNS rebinding) is 403. Media files are those media.ts checked at
+ * start, opened only while they are still the same files.
  */
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open, readdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, relative, sep } from 'node:path';
 import { MmtokError } from '@mmtok/core';
 import type { Catalog } from './catalog.js';
+import { openMediaFile, TYPE_OF_EXTENSION } from './media.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,22 +20,7 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.gif': 'image/gif',
-  '.wav': 'audio/wav',
-  '.flac': 'audio/flac',
-  '.mp3': 'audio/mpeg',
-  '.ogg': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.m4a': 'audio/mp4',
-  '.mp4': 'video/mp4',
-  '.webm': 'video/webm',
-  '.mov': 'video/quicktime',
-  '.mkv': 'video/x-matroska',
+  ...TYPE_OF_EXTENSION,
 };
 
 // The page may talk to this server only: nothing it opens can be sent anywhere else.
@@ -81,23 +68,36 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, cache: string): Promise<void> {
-  let size: number;
+/** An app file, not through a symlink (the app folder was listed at start without following any). */
+async function openAppFile(file: string): Promise<{ fh: FileHandle; size: number } | undefined> {
   try {
-    const st = await stat(file);
-    if (!st.isFile()) throw new Error('not a file');
-    size = st.size;
-  } catch {
-    send(res, 404, `not found: the file this report names is missing (${file})\n`);
+    const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const st = await fh.stat();
+    if (st.isFile()) return { fh, size: st.size };
+    await fh.close();
+  } catch {}
+  return undefined;
+}
+
+/** Sends an opened file (one byte range when asked, for seeking in <audio>/<video>) and closes it. */
+async function sendOpened(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opened: { fh: FileHandle; size: number } | undefined,
+  type: string,
+  cache: string,
+  notFound: string,
+): Promise<void> {
+  if (!opened) {
+    send(res, 404, `not found: ${notFound}\n`);
     return;
   }
-  const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const { fh, size } = opened;
   const headers: Record<string, string | number> = {
     'Content-Type': type,
     'Accept-Ranges': 'bytes',
     'Cache-Control': cache,
   };
-  // One byte range, for seeking in <audio>/<video>.
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
   let start = 0;
   let end = size - 1;
@@ -106,6 +106,7 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, file: string,
     start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
     end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
     if (start > end || start >= size) {
+      await fh.close();
       res.writeHead(416, { 'Content-Range': `bytes */${size}` });
       res.end();
       return;
@@ -116,10 +117,11 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, file: string,
   headers['Content-Length'] = size === 0 ? 0 : end - start + 1;
   res.writeHead(status, headers);
   if (req.method === 'HEAD' || size === 0) {
+    await fh.close();
     res.end();
     return;
   }
-  createReadStream(file, { start, end })
+  fh.createReadStream({ start, end })
     .on('error', () => res.destroy())
     .pipe(res);
 }
@@ -174,7 +176,11 @@ export async function serveDashboard(options: {
     }
     const media = catalog.media.get(path);
     if (media !== undefined) {
-      void sendFile(req, res, media, 'no-store');
+      if (!('type' in media)) send(res, 404, `not found: ${media.named} is ${media.reason}\n`);
+      else
+        void openMediaFile(media).then((f) =>
+          sendOpened(req, res, f, media.type, 'no-store', `${media.named} changed since the dashboard started`),
+        );
       return;
     }
     if (appFiles.has(path)) {
@@ -184,7 +190,9 @@ export async function serveDashboard(options: {
         send(res, 403, 'forbidden\n');
         return;
       }
-      void sendFile(req, res, file, path.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      const cache = path.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+      const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+      void openAppFile(file).then((f) => sendOpened(req, res, f, type, cache, path));
       return;
     }
     send(res, 404, 'not found: this server only serves the dashboard and the reports it was given\n');

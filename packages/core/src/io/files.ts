@@ -5,11 +5,13 @@ import { basename, dirname, join } from 'node:path';
 import type { AnyQuantizer } from '../create.js';
 import { MmtokError } from '../errors.js';
 import { type DeserializeOptions, deserializeQuantizer, serializeQuantizer } from './codebook-file.js';
+import { removeOnInterrupt } from './interrupt.js';
 import { decodeTokenFile, encodeTokenFile, type TokenFile, type TokenFileInput } from './token-file.js';
 
 /** Writes bytes to a temp file beside `path`, syncs it, then renames over `path`: never half-written. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const forget = removeOnInterrupt(tmp);
   try {
     const fh = await open(tmp, 'wx');
     try {
@@ -22,6 +24,8 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   } catch (e) {
     await rm(tmp, { force: true });
     throw new MmtokError('MMTOK_IO', `could not write ${path}: ${(e as Error).message}`, { path });
+  } finally {
+    forget();
   }
 }
 

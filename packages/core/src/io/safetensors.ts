@@ -73,16 +73,26 @@ export function decodeSafetensors(bytes: Uint8Array): {
   const dataLength = bytes.length - dataStart;
   const tensors: Record<string, StoredTensor> = {};
   let metadata: Record<string, string> = {};
-  let covered = 0;
+  const ranges: { name: string; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (
+        !value ||
+        typeof value !== 'object' ||
+        Array.isArray(value) ||
+        !Object.values(value).every((v) => typeof v === 'string')
+      )
+        invalid('__metadata__ must be an object of strings');
       metadata = value as Record<string, string>;
       continue;
     }
     const e = value as HeaderEntry;
     if (e?.dtype !== 'F32') invalid(`tensor '${name}' has dtype ${JSON.stringify(e?.dtype)}; only F32 is supported`);
-    const [begin, end] = e.data_offsets ?? [];
-    const count = (e.shape ?? []).reduce((a, b) => a * b, 1);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      invalid(`tensor '${name}' has shape ${JSON.stringify(e.shape)}; dimensions must be non-negative integers`);
+    }
+    const [begin, end] = (Array.isArray(e.data_offsets) ? e.data_offsets : [Number.NaN, Number.NaN]) as number[];
+    const count = e.shape.reduce((a, b) => a * b, 1);
     if (
       !Number.isInteger(begin) ||
       !Number.isInteger(end) ||
@@ -94,11 +104,25 @@ export function decodeSafetensors(bytes: Uint8Array): {
         `tensor '${name}' has offsets [${begin}, ${end}] that do not fit its shape or the file; the file may be truncated`,
       );
     }
-    const data = new Float32Array(count);
-    for (let i = 0; i < count; i++) data[i] = view.getFloat32(dataStart + begin + i * 4, true);
-    tensors[name] = { shape: [...e.shape], data };
-    covered += end - begin;
+    ranges.push({ name, shape: e.shape, begin, end });
+  }
+  // The tensors must tile the data exactly, in some order: an overlap would let two tensors share
+  // bytes (one write corrupting the other), a gap is data no tensor owns.
+  ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let covered = 0;
+  for (const r of ranges) {
+    if (r.begin < covered) {
+      const other = ranges.find((o) => o !== r && o.begin < r.end && r.begin < o.end)?.name;
+      invalid(`tensor '${r.name}' [${r.begin}, ${r.end}] overlaps tensor '${other}'`);
+    }
+    if (r.begin > covered) invalid(`bytes [${covered}, ${r.begin}) of data belong to no tensor`);
+    covered = r.end;
   }
   if (covered !== dataLength) invalid(`${dataLength - covered} bytes of data belong to no tensor`);
+  for (const { name, shape, begin, end } of ranges) {
+    const data = new Float32Array((end - begin) / 4);
+    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(dataStart + begin + i * 4, true);
+    tensors[name] = { shape: [...shape], data };
+  }
   return { tensors, metadata };
 }

@@ -7,6 +7,12 @@ export const MANIFEST_FORMAT = 'mmtok-tokenizer';
 export const MANIFEST_FORMAT_VERSION = 1;
 
 /**
+ * The largest frame a manifest may resize inputs to (4096 × 4096). Encoding costs tens of bytes per
+ * pixel, so a manifest asking for 30000 × 30000 would make a 1 × 1 input cost tens of gigabytes.
+ */
+export const MAX_MANIFEST_FRAME_PIXELS = 4096 * 4096;
+
+/**
  * Strict checks for tokenizer manifests: every failure is MMTOK_MANIFEST naming the manifest file
  * and the key path (`where`), so users can find the bad key.
  */
@@ -48,6 +54,18 @@ export class ManifestChecker {
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
       this.fail(where, `must be a positive number, got ${JSON.stringify(v)}`);
     return v;
+  }
+
+  /** A frame size the manifest resizes to: each side and the area bounded (MAX_MANIFEST_FRAME_PIXELS). */
+  frameSize(width: unknown, height: unknown, where: string, keys = ['width', 'height']): void {
+    const w = this.int(width, `${where}.${keys[0]}`, 1, 16384);
+    const h = this.int(height, `${where}.${keys[1]}`, 1, 16384);
+    if (w * h > MAX_MANIFEST_FRAME_PIXELS) {
+      this.fail(
+        where,
+        `${w}×${h} is more than ${MAX_MANIFEST_FRAME_PIXELS} pixels (4096×4096) to resize every input to`,
+      );
+    }
   }
 
   oneOf<T extends string>(v: unknown, allowed: readonly T[], where: string): T {

@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { MmtokError } from '../errors.js';
 
 /** A file a manifest names: its role (hashed into the identity), its manifest key, its path relative to the manifest. */
@@ -11,7 +11,9 @@ export interface ManifestFile {
 
 /**
  * Reads a tokenizer manifest, parses and validates it (`validate` throws MMTOK_MANIFEST), and checks
- * that every file `files` lists exists relative to the manifest.
+ * that every file `files` lists exists relative to the manifest and, once `..` and symlinks are
+ * resolved, lies inside the manifest's folder: a manifest received from someone else must not make
+ * mmtok open the reader's other files.
  */
 export async function readManifestFile<M>(
   path: string,
@@ -35,16 +37,27 @@ export async function readManifestFile<M>(
   }
   const manifest = validate(parsed, path);
   const dir = dirname(resolve(path));
+  const realDir = await realpath(dir);
   for (const { key, file } of files(manifest)) {
     const full = resolve(dir, file);
+    let real: string;
     try {
-      if (!(await stat(full)).isFile()) throw new Error('not a file');
+      real = await realpath(full);
+      if (!(await stat(real)).isFile()) throw new Error('not a file');
     } catch {
       throw new MmtokError('MMTOK_MANIFEST', `${path}: ${key}: file '${file}' not found (looked for ${full})`, {
         path,
         key,
         file: full,
       });
+    }
+    const rel = relative(realDir, real);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      throw new MmtokError(
+        'MMTOK_MANIFEST',
+        `${path}: ${key}: file '${file}' is outside the manifest's folder (${real}); a manifest may only name files beside or below it`,
+        { path, key, file: full },
+      );
     }
   }
   return { manifest, text, dir };

@@ -133,7 +133,15 @@ export class LinearTransform {
     what: string,
     file: string,
   ): { tensors: LinearTransformTensors; metadata: Record<string, string> } {
-    const { tensors, metadata } = decodeSafetensors(bytes);
+    let decoded: ReturnType<typeof decodeSafetensors>;
+    try {
+      decoded = decodeSafetensors(bytes);
+    } catch (e) {
+      // Name the file: a bare "header length 8317708…" says nothing about which file is wrong.
+      const err = e as MmtokError;
+      throw new MmtokError(err.code, `${file}: ${err.message.replace(/^\w+: /, '')}`, { path: file });
+    }
+    const { tensors, metadata } = decoded;
     if (metadata.format !== format) {
       throw new MmtokError('MMTOK_FILE_FORMAT', `${file}: not an mmtok ${what} weights file`, { path: file });
     }
