@@ -142,7 +142,8 @@ export async function startHubServer(repos: Record<string, HubRepoFixture>): Pro
     const repo = decodeURIComponent((api ?? resolve)?.[1] ?? '');
     const newName = renamed.get(repo);
     if (resolve && newName) {
-      return void res.writeHead(307, { location: url.pathname.replace(`/${repo}/`, `/${newName}/`) }).end();
+      const location = url.pathname.replace(`/${repo}/`, `/${newName}/`);
+      return void res.writeHead(307, { location, 'content-length': 0 }).end();
     }
     const fixture = repos[repo];
     if (!fixture || !(api || resolve)) {
@@ -180,6 +181,7 @@ export async function startHubServer(repos: Record<string, HubRepoFixture>): Pro
       return void res
         .writeHead(302, {
           location: `${cdn}/lfs/${sha}?X-Amz-Signature=test`,
+          'content-length': 0,
           'x-repo-commit': commit,
           'x-linked-etag': `"${sha}"`,
           'x-linked-size': data.length,
