@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import sharp from 'sharp';
+import { writeImage } from '@mmtok/image';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -20,15 +20,13 @@ export async function makeImages(dir: string, n: number, size = 32, prefix = 'im
   await mkdir(dir, { recursive: true });
   const paths: string[] = [];
   for (let i = 0; i < n; i++) {
-    const data = Buffer.alloc(size * size * 3);
+    const data = new Uint8Array(size * size * 3);
     const [a, b, c] = [Math.random() * 255, Math.random() * 8, Math.random() * 8];
     for (let y = 0; y < size; y++)
       for (let x = 0; x < size; x++)
         for (let ch = 0; ch < 3; ch++) data[(y * size + x) * 3 + ch] = (a + b * x + c * y + 40 * ch) % 256;
     const path = join(dir, `${prefix}-${String(i).padStart(3, '0')}.png`);
-    await sharp(data, { raw: { width: size, height: size, channels: 3 } })
-      .png()
-      .toFile(path);
+    await writeImage({ data, width: size, height: size, channels: 3 }, path);
     paths.push(path);
   }
   return paths;

@@ -1,0 +1,79 @@
+/**
+ * One configuration of the dataset benchmark, in its own process so its CPU time and peak RSS are
+ * its own: `bench-child.ts <mode> <options JSON>` prints `stats {...}` as its last line.
+ *   loop    the one-file-at-a-time loop `mmtok encode` runs today (read, encode, write a .mmtok)
+ *   local   encodeDataset on this machine
+ *   submit  encodeDataset through the queue (waits for workers)
+ *   worker  a queue worker until SIGTERM
+ */
+import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { encodeAudioFile, loadAudioTokenizer } from '@mmtok/audio';
+import { encodeTokenFile, type TokenSource } from '@mmtok/core';
+import { writeFileAtomic } from '@mmtok/core/node';
+import { loadTokenizer, readImage } from '@mmtok/image';
+import { encodeDataset, runDatasetWorker } from '../src/index.js';
+
+const [mode, json] = process.argv.slice(2);
+const o = JSON.parse(json);
+const started = performance.now();
+
+function stats(extra: object = {}): void {
+  const cpu = process.cpuUsage();
+  const r = process.resourceUsage();
+  const out = {
+    wallS: (performance.now() - started) / 1000,
+    userS: cpu.user / 1e6,
+    sysS: cpu.system / 1e6,
+    maxRssMiB: r.maxRSS / 1024,
+    ...extra,
+  };
+  console.log(`stats ${JSON.stringify(out)}`);
+}
+
+if (mode === 'loop') {
+  await mkdir(o.output, { recursive: true });
+  const image = o.audio ? undefined : await loadTokenizer('default');
+  const audio = o.audio ? await loadAudioTokenizer('default') : undefined;
+  const t0 = performance.now();
+  for (const path of o.inputs as string[]) {
+    let bytes: Uint8Array;
+    if (audio) {
+      const tokens = await encodeAudioFile(audio, path);
+      bytes = encodeTokenFile({
+        header: {
+          tokenizer: tokens.tokenizer,
+          modality: 'audio',
+          shape: tokens.shape,
+          source: tokens.source as TokenSource,
+        },
+        indices: tokens.indices,
+      });
+    } else {
+      const tokens = await image!.encode(await readImage(path));
+      bytes = encodeTokenFile({
+        header: {
+          tokenizer: tokens.tokenizer,
+          modality: 'image',
+          shape: tokens.shape,
+          source: tokens.source as TokenSource,
+        },
+        indices: tokens.indices,
+      });
+    }
+    await writeFileAtomic(join(o.output, `${basename(path)}.mmtok`), bytes);
+  }
+  stats({ encodeS: (performance.now() - t0) / 1000 });
+} else if (mode === 'local' || mode === 'submit') {
+  const r = await encodeDataset(o);
+  stats({ items: r.index?.items, failed: r.failed.length });
+} else {
+  const worker = await runDatasetWorker(o);
+  console.log('ready');
+  process.on('SIGTERM', () => {
+    worker.close().then(() => {
+      stats();
+      process.exit(0);
+    });
+  });
+}
