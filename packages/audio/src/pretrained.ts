@@ -5,13 +5,14 @@
  * config by model_type (pretrained-config.ts) unless the repo holds an mmtok manifest (mmtok.json),
  * which then wins. docs/pretrained.md is the user's page.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { MmtokError } from '@mmtok/core';
+import { isMmtokError, MmtokError } from '@mmtok/core';
 import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, tokenizerIdentity } from '@mmtok/core/node';
 import {
   dtypesPresent,
   type HubOptions,
+  type HubRef,
   hubFile,
   hubFileIfExists,
   hubIdentity,
@@ -44,6 +45,11 @@ interface RepoSource {
   dir: string;
   /** A repo file's absolute path (downloaded if needed), or undefined when the repo has none. */
   file(path: string): Promise<string | undefined>;
+  /**
+   * The same for a file most repos lack (mmtok.json, preprocessor_config.json, external data):
+   * offline, a cache filled by another tool has no .no_exist marker for it, so "not cached" is "absent".
+   */
+  optional(path: string): Promise<string | undefined>;
   /** Every file path in the repo (for messages about what is there). */
   list(): Promise<string[]>;
   notFoundCode: string;
@@ -54,7 +60,15 @@ async function hubSource(spec: string, hub: HubOptions | undefined): Promise<Rep
   const ref = parseHubSpec(spec);
   // config.json (or the manifest) pins the commit; every later file is read at that commit, never at a
   // branch that might move during the load.
-  const first = (await hubFileIfExists(ref, PRETRAINED_MANIFEST_FILE, hub)) ?? (await hubFile(ref, 'config.json', hub));
+  const optional = async (r: HubRef, path: string) => {
+    try {
+      return await hubFileIfExists(r, path, hub);
+    } catch (e) {
+      if (isMmtokError(e, 'MMTOK_HUB_OFFLINE')) return undefined;
+      throw e;
+    }
+  };
+  const first = (await optional(ref, PRETRAINED_MANIFEST_FILE)) ?? (await hubFile(ref, 'config.json', hub));
   const pinned = { repo: ref.repo, revision: first.commit };
   const dir = resolve(first.path, '..');
   const label = hubIdentity(ref.repo, first.commit);
@@ -65,18 +79,21 @@ async function hubSource(spec: string, hub: HubOptions | undefined): Promise<Rep
     commit: first.commit,
     notFoundCode: 'MMTOK_HUB_NOT_FOUND',
     file: async (path) => (await hubFileIfExists(pinned, path, hub))?.path,
+    optional: async (path) => (await optional(pinned, path))?.path,
     list: async () => (await hubListFiles(pinned, hub)).files,
   };
 }
 
 function folderSource(folder: string): RepoSource {
   const dir = resolve(folder);
+  const file = async (path: string) => ((await isFile(join(dir, path))) ? join(dir, path) : undefined);
   return {
     label: dir,
     name: dir,
     dir,
     notFoundCode: 'MMTOK_TOKENIZER_NOT_FOUND',
-    file: async (path) => ((await isFile(join(dir, path))) ? join(dir, path) : undefined),
+    file,
+    optional: file,
     list: async () => {
       const entries = await readdir(dir, { recursive: true, withFileTypes: true });
       return entries
@@ -86,7 +103,16 @@ function folderSource(folder: string): RepoSource {
   };
 }
 
+/** Config files are small; a bigger one is not what it claims to be (checked before reading it). */
+const MAX_JSON_BYTES = 4 << 20;
+
 async function readJson(path: string, what: string): Promise<unknown> {
+  const { size } = await stat(path);
+  if (size > MAX_JSON_BYTES) {
+    throw new MmtokError('MMTOK_CONFIG', `${what} is ${size} bytes, more than a config file's ${MAX_JSON_BYTES}`, {
+      path,
+    });
+  }
   const text = await readFile(path, 'utf8');
   try {
     return JSON.parse(text);
@@ -99,7 +125,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
 async function modelFile(src: RepoSource, name: string, dtype: string): Promise<string> {
   const file = onnxModelFile(name, dtype);
   if (await src.file(file)) {
-    await src.file(onnxExternalDataFile(file));
+    await src.optional(onnxExternalDataFile(file));
     return file;
   }
   const present = dtypesPresent(await src.list(), name);
@@ -119,7 +145,7 @@ async function guessedManifest(src: RepoSource, dtype: string): Promise<AudioTok
     });
   }
   const config = await readJson(configPath, `${src.label}: config.json`);
-  const prePath = await src.file('preprocessor_config.json');
+  const prePath = await src.optional('preprocessor_config.json');
   const pre = prePath ? await readJson(prePath, `${src.label}: preprocessor_config.json`) : {};
   const d = describePretrainedCodec(config, pre, src.label);
   const encoderFile = await modelFile(src, 'encoder_model', dtype);
@@ -193,7 +219,7 @@ export async function loadPretrainedAudioTokenizer(
     );
   }
   const src = isHubSpec(spec) ? await hubSource(spec, options.hub) : folderSource(spec);
-  const manifestPath = await src.file(PRETRAINED_MANIFEST_FILE);
+  const manifestPath = await src.optional(PRETRAINED_MANIFEST_FILE);
   const dtype = options.dtype ?? 'fp32';
   const manifest = manifestPath
     ? await repoManifest(src, manifestPath, options.dtype)

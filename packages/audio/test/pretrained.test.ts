@@ -143,6 +143,8 @@ describe('hub behaviour', () => {
     const before = await online.encode(input(ref));
     const offlineServer = server;
     await offlineServer.close();
+    // As a cache filled by huggingface_hub (which never asked for mmtok.json) would be: no .no_exist markers.
+    rmSync(join(cacheDir, 'models--test-org--snac-like', '.no_exist'), { recursive: true, force: true });
     process.env.HF_HUB_OFFLINE = '1';
     try {
       const tok = await loadAudioTokenizer(`hf:${ORG}/snac-like`, { hub: { endpoint: server.endpoint, cacheDir } });
