@@ -9,12 +9,14 @@ exported in the Transformers.js layout (config.json, preprocessor_config.json, o
 Reference preprocessing is ViTImageProcessor's, done with PIL and numpy: resize to 32×32 with PIL's
 BILINEAR (resample 2), rescale by 1/255, normalize with mean 0.5 / std 0.5, channels first. The
 reference codes are numpy's nearest row of a fixed seeded 24-code codebook for each patch feature
-(the CLS row dropped), row-major over the 4×4 patch grid.
+(the CLS row dropped), row-major over the 4×4 patch grid. The reference also holds PIL's resize of
+scene.png with each resample filter (nearest, lanczos, bilinear, bicubic) to a smaller and a larger size.
 
 Needs Debian's python3-torch (1.13), python3-onnx, python3-numpy and python3-pil:
     /usr/bin/python3 packages/image/fixtures-src/make_feature_model.py
 Writes packages/image/test/fixtures/semantic/.
 """
+import base64
 import os
 import sys
 
@@ -108,7 +110,15 @@ def main():
             "features": f32_b64(feats),
             "codes": codes.tolist(),
         })
+    # PIL's resize of scene.png with every resample filter, shrinking and enlarging (uint8 RGB, base64).
+    scene = Image.open(os.path.join(OUT, "scene.png"))
+    resizes = [
+        {"resample": r, "width": w, "height": h,
+         "pixels": base64.b64encode(np.asarray(scene.resize((w, h), r), dtype=np.uint8).tobytes()).decode("ascii")}
+        for r in (0, 1, 2, 3) for (w, h) in ((24, 18), (64, 48))
+    ]
     write_json(os.path.join(OUT, "reference.json"), {
+        "resizes": resizes,
         "generator": "packages/image/fixtures-src/make_feature_model.py",
         "seed": SEED,
         "dim": DIM,

@@ -39,6 +39,19 @@ export {
   resizeImage,
   undoResize,
 } from './preprocess.js';
+export {
+  type FeatureImageEncoderSpec,
+  type ImageFeatureModelFacts,
+  type ImageFeaturePreprocessing,
+  imageFeatures,
+  type LoadSemanticImageOptions,
+  loadSemanticImageTokenizer,
+  preprocessForFeatures,
+  readImageFeatureModel,
+  type SemanticImageManifest,
+  SemanticImageTokenizer,
+  validateSemanticImageManifest,
+} from './semantic.js';
 export { ImageTokenizer, type LoadTokenizerOptions, loadTokenizer } from './tokenizer.js';
 export {
   type TrainableQuantizer,
@@ -46,4 +59,9 @@ export {
   type TrainImageTokenizerResult,
   trainImageTokenizer,
 } from './train.js';
+export {
+  type TrainSemanticImageOptions,
+  type TrainSemanticImageResult,
+  trainSemanticImageTokenizer,
+} from './train-semantic.js';
 export type { ImageSource, ImageTensor, RgbImage, TokenizerIdentity, TokenSet } from './types.js';

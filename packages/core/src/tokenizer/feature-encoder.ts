@@ -4,7 +4,7 @@
  * preprocessor_config.json, onnx/model.onnx), an optional PCA projection, a VQ/RVQ codebook, and no
  * decoder. The media packages add their own preprocessing keys to the encoder entry.
  */
-import { copyFile, link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type * as Ort from 'onnxruntime-common';
 import type { AnyQuantizer } from '../create.js';
@@ -122,7 +122,9 @@ async function placeFile(from: string, to: string): Promise<void> {
   await mkdir(dirname(to), { recursive: true });
   const tmp = `${to}.${process.pid}.tmp`;
   await rm(tmp, { force: true });
-  await link(from, tmp).catch(() => copyFile(from, tmp));
+  // Hub snapshot entries are relative symlinks to blobs: link the blob, not the link.
+  const blob = await realpath(from);
+  await link(blob, tmp).catch(() => copyFile(blob, tmp));
   await rename(tmp, to);
 }
 

@@ -1,0 +1,159 @@
+import { join } from 'node:path';
+import {
+  concatRows,
+  fitFeatureCodebook,
+  gatherRows,
+  type LinearTrainingProgress,
+  MmtokError,
+  Random,
+  sortedSample,
+} from '@mmtok/core';
+import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
+import { CodebookAccumulator, type CodebookHealth } from '@mmtok/diagnostics';
+import { type HubOptions, resolveModelFolder } from '@mmtok/hub';
+import { checkImage, readImage } from './io.js';
+import {
+  type FeatureImageEncoderSpec,
+  imageFeatures,
+  preprocessForFeatures,
+  readImageFeatureModel,
+  type SemanticImageManifest,
+} from './semantic.js';
+import type { RgbImage } from './types.js';
+
+export interface TrainSemanticImageOptions {
+  /** The encoder-only vision model: a Transformers.js-layout folder or hf:org/name[@revision]. */
+  model: string;
+  /** Directory for manifest.json, encoder/, quantizer.safetensors (and projection.safetensors). */
+  outDir: string;
+  name?: string;
+  version?: string;
+  /** ONNX dtype of the model file (onnx/model<suffix>.onnx). Default 'fp32'. */
+  dtype?: string;
+  /** 'vq' (default) or 'rvq'. */
+  quantizer?: 'vq' | 'rvq';
+  /** Codes per level. Default 256. */
+  codebookSize?: number;
+  /** rvq: residual levels. Default 1. */
+  levels?: number;
+  /** PCA components kept before k-means; default: none. */
+  pcaDim?: number;
+  /** Patch rows sampled for k-means, spread evenly over the images. Default 50000. */
+  maxPatches?: number;
+  iterations?: number;
+  seed?: number;
+  backend?: string;
+  executionProviders?: string[];
+  hub?: HubOptions;
+  onProgress?: (info: LinearTrainingProgress) => void;
+}
+
+export interface TrainSemanticImageResult {
+  manifestPath: string;
+  /** Patch feature rows the codebook was fitted on. */
+  patches: number;
+  explainedVariance: number;
+  /** Usage of the fitted codes over the training patches. */
+  health: CodebookHealth;
+  source: string;
+}
+
+/**
+ * Fits a semantic image tokenizer: each image through the model's image processor and the model,
+ * patch rows (prefix tokens dropped) sampled evenly per image, optional PCA, k-means++ codebooks;
+ * writes a tokenizer folder whose manifest has no decoder.
+ */
+export async function trainSemanticImageTokenizer(
+  inputs: string[] | RgbImage[],
+  options: TrainSemanticImageOptions,
+): Promise<TrainSemanticImageResult> {
+  if (!options || typeof options.outDir !== 'string' || options.outDir === '') {
+    throw new MmtokError('MMTOK_CONFIG', "option 'outDir' is required: the directory to write the tokenizer into");
+  }
+  if (!Array.isArray(inputs) || inputs.length === 0) throw new MmtokError('MMTOK_EMPTY', 'no training images given');
+  const seed = options.seed ?? 0;
+  const report = options.onProgress;
+  const folder = await resolveModelFolder(options.model, { dtype: options.dtype, hub: options.hub });
+  const facts = await readImageFeatureModel(folder.dir);
+  const encoder: FeatureImageEncoderSpec = {
+    kind: 'features',
+    file: `encoder/${folder.modelFile}`,
+    inputName: 'pixel_values',
+    outputName: 'last_hidden_state',
+    ...facts,
+    source: folder.source,
+  };
+  const model = await OnnxFeatureModel.load(
+    join(folder.dir, folder.modelFile),
+    { ...encoder, inputRank: 4 },
+    options.executionProviders,
+  );
+  const rng = new Random(seed);
+  const perInput = Math.max(1, Math.ceil((options.maxPatches ?? 50000) / inputs.length));
+  const chunks: Float32Array[] = [];
+  let D = 0;
+  try {
+    for (const item of inputs) {
+      const what = typeof item === 'string' ? item : 'training image';
+      const image = typeof item === 'string' ? await readImage(item) : item;
+      checkImage(image, what);
+      report?.({ stage: 'read', detail: what });
+      const f = await imageFeatures(model, await preprocessForFeatures(image, facts.preprocessing), facts);
+      const n = f.gridH * f.gridW;
+      D = f.dim;
+      const pick = n <= perInput ? [...Array(n).keys()] : sortedSample(rng, n, perInput);
+      chunks.push(gatherRows(f.data, f.dim, pick));
+    }
+  } finally {
+    await model.dispose();
+  }
+  const { rows, total } = concatRows(chunks, D);
+  const fitted = await fitFeatureCodebook(rows, total, D, {
+    quantizer: options.quantizer,
+    codebookSize: options.codebookSize ?? 256,
+    levels: options.levels,
+    pcaDim: options.pcaDim,
+    iterations: options.iterations,
+    seed,
+    backend: options.backend,
+    onProgress: report,
+  });
+  const q = fitted.quantizer;
+  const x = fitted.projection ? await fitted.projection.forward(rows, { backend: options.backend }) : rows;
+  const idx = await q.encode({ data: x, shape: [total, q.dim] }, { backend: options.backend });
+  const health = new CodebookAccumulator({ codebookSize: q.codebookSize, levels: q.numQuantizers })
+    .update({ data: idx.data, shape: q.numQuantizers === 1 ? [total] : [total, q.numQuantizers] })
+    .stats();
+
+  report?.({ stage: 'write' });
+  const manifest: SemanticImageManifest = {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    name: options.name ?? 'semantic-image',
+    version: options.version ?? '1.0.0',
+    description: `Semantic patch tokens: k-means over the features of ${folder.source}; no decoder`,
+    modality: 'image',
+    encoder: fitted.projection ? { ...encoder, projection: 'projection.safetensors' } : encoder,
+    quantizer: fitted.entry,
+    tokens: { layout: ['h', 'w', 'levels'] },
+    metadata: {
+      trainer: 'mmtok trainSemanticImageTokenizer',
+      inputs: inputs.length,
+      patches: total,
+      featureDim: D,
+      pcaExplainedVariance: Number(fitted.explained.toFixed(6)),
+      utilization: health.perLevel.map((l) => Number(l.utilization.toFixed(6))),
+      perplexity: health.perLevel.map((l) => Number(l.perplexity.toFixed(4))),
+      deadCodes: health.perLevel.map((l) => l.dead.count),
+      seed,
+    },
+  };
+  const manifestPath = await writeSemanticTokenizer(options.outDir, {
+    modelDir: folder.dir,
+    modelFile: folder.modelFile,
+    projection: fitted.projection,
+    quantizer: q,
+    manifest,
+  });
+  return { manifestPath, patches: total, explainedVariance: fitted.explained, health, source: folder.source };
+}
