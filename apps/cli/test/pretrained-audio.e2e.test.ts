@@ -12,8 +12,8 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeWav, readAudio } from '@mmtok/audio';
 import { readTokenFile } from '@mmtok/core/node';
+import { type HubServer, startHubServer } from '@mmtok/hub/test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HubServer, startHubServer } from '../../../packages/hub/test/hub-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', 'src', 'main.ts');

@@ -7,8 +7,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type HubServer, startHubServer } from '@mmtok/hub/test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HubServer, startHubServer } from '../../hub/test/hub-server.js';
 import { type AudioBuffer, type AudioTokenizer, loadAudioTokenizer } from '../src/index.js';
 import { encodeChunked } from '../src/pretrained-chunking.js';
 import { errorCode } from './helpers.js';
