@@ -46,11 +46,11 @@ export function documentIds(set: TokenSet, layout: SequenceLayout, text?: ArrayL
 
 /** Splits a document's ids back into its token set and text ids; errors give the position in the document. */
 export function splitDocument(
-  ids: ArrayLike<number> & { subarray?: unknown },
+  ids: ArrayLike<number>,
   layout: SequenceLayout,
   record: DocumentRecord,
 ): { set: TokenSet; text: Int32Array } {
-  const all = Int32Array.from(ids as ArrayLike<number>);
+  const all = ids instanceof Int32Array ? ids : Int32Array.from(ids);
   const eod = layout.endOfDocument !== undefined ? 1 : 0;
   if (all.length !== record.tokens)
     docError(`document '${record.key}' has ${all.length} ids, its record says ${record.tokens}`);

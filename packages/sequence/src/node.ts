@@ -1,4 +1,6 @@
 /** Node-only entry: pack token files into Megatron / flat / .npy training files and read them back. */
+
+export { type MergeResult, mergePacked } from './merge.js';
 export {
   flatDtype,
   PACK_FORMATS,

@@ -63,13 +63,16 @@ export class PendingFile {
   }
 }
 
-/** Ids appended through a staging buffer in the file's storage type (little-endian). */
+/**
+ * Ids appended through two staging buffers in the file's storage type (little-endian): one fills
+ * while the other is being written, so conversion and disk writes overlap.
+ */
 export class IdStream {
   readonly itemBytes: number;
-  private stage: Uint8Array;
-  private view: DataView;
-  private typed: Uint16Array | Int32Array | Uint32Array;
+  private stages: { bytes: Uint8Array; typed: Uint16Array | Int32Array | Uint32Array }[];
+  private current = 0;
   private fill = 0;
+  private writing: Promise<void> = Promise.resolve();
   /** Ids written so far. */
   count = 0;
 
@@ -78,14 +81,16 @@ export class IdStream {
     readonly dtype: StorageDtype,
   ) {
     this.itemBytes = STORAGE_BYTES[dtype];
-    this.stage = new Uint8Array(STAGE_BYTES);
-    this.view = new DataView(this.stage.buffer);
-    this.typed =
-      dtype === 'uint16'
-        ? new Uint16Array(this.stage.buffer)
-        : dtype === 'int32'
-          ? new Int32Array(this.stage.buffer)
-          : new Uint32Array(this.stage.buffer);
+    this.stages = [0, 1].map(() => {
+      const bytes = new Uint8Array(STAGE_BYTES);
+      const typed =
+        dtype === 'uint16'
+          ? new Uint16Array(bytes.buffer)
+          : dtype === 'int32'
+            ? new Int32Array(bytes.buffer)
+            : new Uint32Array(bytes.buffer);
+      return { bytes, typed };
+    });
   }
 
   async append(ids: ArrayLike<number>): Promise<void> {
@@ -94,29 +99,42 @@ export class IdStream {
     let from = 0;
     while (from < ids.length) {
       const n = Math.min(ids.length - from, capacity - this.fill);
+      const stage = this.stages[this.current];
       if (LITTLE_ENDIAN) {
         const src = ArrayBuffer.isView(ids)
           ? (ids as unknown as Int32Array).subarray(from, from + n)
           : Array.prototype.slice.call(ids, from, from + n);
-        this.typed.set(src, this.fill);
+        stage.typed.set(src, this.fill);
       } else {
+        const view = new DataView(stage.bytes.buffer);
         for (let i = 0; i < n; i++) {
           const at = (this.fill + i) * per;
-          if (per === 2) this.view.setUint16(at, ids[from + i], true);
-          else this.view.setUint32(at, ids[from + i] >>> 0, true);
+          if (per === 2) view.setUint16(at, ids[from + i], true);
+          else view.setUint32(at, ids[from + i] >>> 0, true);
         }
       }
       this.fill += n;
       from += n;
-      if (this.fill === capacity) await this.flush();
+      if (this.fill === capacity) await this.rotate();
     }
     this.count += ids.length;
   }
 
-  async flush(): Promise<void> {
-    if (this.fill === 0) return;
-    await this.file.write(this.stage.subarray(0, this.fill * this.itemBytes));
+  /** Starts writing the filled stage and switches to the other once its earlier write is done. */
+  private async rotate(): Promise<void> {
+    const stage = this.stages[this.current].bytes.subarray(0, this.fill * this.itemBytes);
+    const previous = this.writing;
+    this.writing = previous.then(() => this.file.write(stage));
+    this.current = 1 - this.current;
     this.fill = 0;
+    // The next stage was being written by `previous`: wait for it before filling it again.
+    await previous;
+  }
+
+  /** Writes everything appended so far. */
+  async flush(): Promise<void> {
+    if (this.fill > 0) await this.rotate();
+    await this.writing;
   }
 }
 

@@ -68,7 +68,33 @@ export function flatDtype(layout: SequenceLayout): StorageDtype {
   return layout.vocabSize <= 0x10000 ? 'uint16' : 'uint32';
 }
 
-function keyFor(key: string, used: Set<string>): string {
+/** The files a prefix gets in a format (names beside the prefix's folder). */
+export function outputNames(prefix: string, format: PackFormat): PackOutput['files'] {
+  const name = basename(prefix);
+  return {
+    data: `${name}.${format === 'npy' ? 'npy' : 'bin'}`,
+    ...(format === 'megatron' ? { index: `${name}.idx` } : {}),
+    docs: `${name}.docs.jsonl`,
+  };
+}
+
+/** Writes the layout with the output facts (the success marker), closes and renames everything; returns the bytes written. */
+export async function finishOutput(
+  pending: PendingFile[],
+  prefix: string,
+  layout: SequenceLayout,
+  output: PackOutput,
+): Promise<number> {
+  const marker = await PendingFile.create(`${prefix}.layout.json`);
+  pending.push(marker);
+  await marker.write(new TextEncoder().encode(`${JSON.stringify({ ...layout, output }, null, 2)}\n`));
+  for (const f of pending) await f.close();
+  await commitFiles(pending);
+  return pending.reduce((a, f) => a + f.bytes, 0) + (output.format === 'npy' ? NPY_HEADER_BYTES : 0);
+}
+
+/** A file-name-safe key, unique among `used` (unpack writes `<key>.mmtok`). */
+export function uniqueKey(key: string, used: Set<string>): string {
   const safe = key.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || 'item';
   let k = safe;
   for (let i = 2; used.has(k); i++) k = `${safe}-${i}`;
@@ -95,12 +121,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   if (!(PACK_FORMATS as readonly string[]).includes(format))
     throw new MmtokError('MMTOK_CONFIG', `unknown pack format '${format}'; formats: ${PACK_FORMATS.join(', ')}`);
   const { prefix } = options;
-  const name = basename(prefix);
-  const files = {
-    data: `${name}.${format === 'npy' ? 'npy' : 'bin'}`,
-    ...(format === 'megatron' ? { index: `${name}.idx` } : {}),
-    docs: `${name}.docs.jsonl`,
-  };
+  const files = outputNames(prefix, format);
   await mkdir(dirname(prefix), { recursive: true });
   const pending: PendingFile[] = [];
   let layout: SequenceLayout | undefined;
@@ -141,7 +162,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
         if (options.text) text = options.text.encode(item.text);
         else textSkipped++;
       }
-      const key = keyFor(item.key, used);
+      const key = uniqueKey(item.key, used);
       let doc: ArrayLike<number>;
       try {
         doc = documentIds(set, layout, text);
@@ -178,12 +199,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       await index.write(encodeIndex(dtype as 'uint16' | 'int32', lengths.data.subarray(0, lengths.length)));
     }
     const output: PackOutput = { format, dtype, documents: lengths.length, tokens, files };
-    const marker = await PendingFile.create(`${prefix}.layout.json`);
-    pending.push(marker);
-    await marker.write(new TextEncoder().encode(`${JSON.stringify({ ...layout, output }, null, 2)}\n`));
-    for (const f of pending) await f.close();
-    const bytes = pending.reduce((a, f) => a + f.bytes, 0) + (format === 'npy' ? NPY_HEADER_BYTES : 0);
-    await commitFiles(pending);
+    const bytes = await finishOutput(pending, prefix, layout, output);
     return {
       prefix,
       layout,

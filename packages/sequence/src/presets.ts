@@ -27,8 +27,9 @@ export const ORPHEUS = {
   /** Llama 3's text vocabulary (ids below it are text). */
   textVocab: 128_256,
   /**
-   * The token file's 7 levels are c0[i], c1[2i], c1[2i+1], c2[4i], c2[4i+1], c2[4i+2], c2[4i+3];
-   * Orpheus writes c0[i], c1[2i], c2[4i], c2[4i+1], c1[2i+1], c2[4i+2], c2[4i+3].
+   * A SNAC token file (shape [1, total], source.scales 1 : 2 : 4) has 7 levels per coarse frame in
+   * gridOf's order c0[i], c1[2i], c1[2i+1], c2[4i], c2[4i+1], c2[4i+2], c2[4i+3]; Orpheus writes
+   * c0[i], c1[2i], c2[4i], c2[4i+1], c1[2i+1], c2[4i+2], c2[4i+3].
    */
   levelOrder: [0, 1, 3, 4, 2, 5, 6],
 } as const;
@@ -117,7 +118,7 @@ export function presetLayout(name: string, input: PresetInput): SequenceLayout {
     case 'orpheus-snac': {
       if (modality !== 'audio' || L !== 7 || codebookSize.some((kk) => kk !== ORPHEUS.codebookSize)) {
         badPreset(
-          `orpheus-snac places SNAC 24 kHz codes: audio token sets of 7 levels × 4096 codes (c0[i], c1[2i], c1[2i+1], c2[4i..4i+3]); these have ${L} levels of [${codebookSize}] (${modality})`,
+          `orpheus-snac places SNAC 24 kHz codes: audio token sets with scales 1 : 2 : 4 of 4096 codes (7 codes per coarse frame); these have ${L} levels per frame of [${codebookSize}] (${modality})`,
         );
       }
       if (text && text.vocabSize > ORPHEUS.textVocab)

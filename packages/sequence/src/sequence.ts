@@ -1,9 +1,10 @@
 /**
- * toSequence / fromSequence: one token set ↔ the ids a layout writes for it. Both walk the same
- * order (walkLayout), so they are exact inverses; fromSequence checks every id it reads and says
+ * toSequence / fromSequence: one token set ↔ the ids a layout writes for it. fromSequence walks the
+ * order with walkLayout; toSequence unrolls the same order into plain loops (its hot path); the
+ * random round-trip tests keep them exact inverses. fromSequence checks every id it reads and says
  * where a sequence breaks the layout.
  */
-import { MmtokError, type TokenFileHeader, type TokenModality } from '@mmtok/core';
+import { MmtokError, type TokenFileHeader } from '@mmtok/core';
 import type { SequenceLayout } from './layout.js';
 
 /** A token file's primary content: its header (without extra tracks) and indices. */
@@ -15,36 +16,95 @@ export interface TokenSet {
 /** Ids in the smallest array type that holds the layout's vocabulary. */
 export type SequenceIds = Uint16Array | Int32Array;
 
-/** How a token set's indices form a grid of positions × levels. */
+/**
+ * How a token set's indices form a grid of positions × levels: the code of level l at position p
+ * is indices[start[l] + p · stride[l]].
+ */
 export interface Grid {
   positions: number;
   levels: number;
+  start: number[];
+  stride: number[];
   /** Positions per row (image/video: the width), 0 without rows. */
   rowLength: number;
   /** Positions per frame (image: all; video: h·w), 0 without rows. */
   frameLength: number;
-  /** Audio stores [levels, frames] (level-major); image and video store the levels last. */
-  levelsFirst: boolean;
 }
 
 function seqError(message: string, details?: Record<string, unknown>): never {
   throw new MmtokError('MMTOK_SEQUENCE', message, details);
 }
 
-export function gridOf(modality: TokenModality, shape: readonly number[]): Grid {
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * Multi-scale audio (SNAC): shape [1, total], source.scales = [{ levels, frames }] coarsest first,
+ * each scale a [levels, frames] block. Positions are the coarsest frames; a scale r times finer
+ * gives r levels per position (SNAC 24 kHz: c0[i], c1[2i], c1[2i+1], c2[4i], …, c2[4i+3]).
+ */
+function multiScaleGrid(shape: readonly number[], scales: unknown): Grid {
+  const list = scales as { levels: number; frames: number }[];
+  const ok =
+    Array.isArray(list) &&
+    list.length > 0 &&
+    list.every((x) => Number.isInteger(x?.levels) && Number.isInteger(x?.frames) && x.levels > 0);
+  const F = ok ? list[0].frames : 0;
+  const total = ok ? list.reduce((a, x) => a + x.levels * x.frames, 0) : -1;
+  if (!ok || F <= 0 || total !== shape[1] || list.some((x) => x.frames % F !== 0)) {
+    seqError(
+      `source.scales ${JSON.stringify(scales)} does not describe shape [${shape}] as whole multiples of the coarsest scale's frames`,
+    );
+  }
+  const start: number[] = [];
+  const stride: number[] = [];
+  let block = 0;
+  for (const x of list) {
+    const r = x.frames / F;
+    for (let l = 0; l < x.levels; l++) {
+      for (let k = 0; k < r; k++) {
+        start.push(block + l * x.frames + k);
+        stride.push(r);
+      }
+    }
+    block += x.levels * x.frames;
+  }
+  return { positions: F, levels: start.length, start, stride, rowLength: 0, frameLength: 0 };
+}
+
+export function gridOf(header: Pick<TokenFileHeader, 'modality' | 'shape' | 'source'>): Grid {
+  const { modality, shape } = header;
   const count = shape.reduce((a, b) => a * b, 1);
   if (modality === 'audio') {
-    if (shape.length === 1) return { positions: shape[0], levels: 1, rowLength: 0, frameLength: 0, levelsFirst: true };
-    if (shape.length === 2)
-      return { positions: shape[1], levels: shape[0], rowLength: 0, frameLength: 0, levelsFirst: true };
+    if (header.source?.scales !== undefined && shape.length === 2 && shape[0] === 1)
+      return multiScaleGrid(shape, header.source.scales);
+    if (shape.length === 1)
+      return { positions: shape[0], levels: 1, start: [0], stride: [1], rowLength: 0, frameLength: 0 };
+    if (shape.length === 2) {
+      const [L, T] = shape;
+      return {
+        positions: T,
+        levels: L,
+        start: range(L).map((l) => l * T),
+        stride: range(L).map(() => 1),
+        rowLength: 0,
+        frameLength: 0,
+      };
+    }
   } else if (shape.length === (modality === 'image' ? 3 : 4)) {
-    const levels = shape[shape.length - 1];
+    const L = shape[shape.length - 1];
     const rowLength = shape[shape.length - 2];
     const frameLength = rowLength * shape[shape.length - 3];
-    return { positions: count / Math.max(levels, 1), levels, rowLength, frameLength, levelsFirst: false };
+    return {
+      positions: count / Math.max(L, 1),
+      levels: L,
+      start: range(L),
+      stride: range(L).map(() => L),
+      rowLength,
+      frameLength,
+    };
   }
   return seqError(
-    `a ${modality} token set of shape [${shape}] has no layout grid (audio [levels, frames], image [h, w, levels], video [t, h, w, levels])`,
+    `a ${modality} token set of shape [${shape}] has no layout grid (audio [levels, frames] or multi-scale [1, total], image [h, w, levels], video [t, h, w, levels])`,
   );
 }
 
@@ -61,7 +121,7 @@ export function checkTokenSet(set: TokenSet, layout: SequenceLayout, what = 'tok
   }
   if (h.modality !== layout.modality)
     throw new MmtokError('MMTOK_MISMATCH', `${what} is ${h.modality}, the layout places ${layout.modality}`);
-  const grid = gridOf(h.modality, h.shape);
+  const grid = gridOf(h);
   if (grid.levels !== layout.codebookSize.length) {
     throw new MmtokError(
       'MMTOK_MISMATCH',
@@ -122,37 +182,63 @@ export function idArray(layout: SequenceLayout, length: number): SequenceIds {
   return layout.vocabSize <= 0x10000 ? new Uint16Array(length) : new Int32Array(length);
 }
 
-/** The ids a layout writes for one token set. */
+/**
+ * The ids a layout writes for one token set. The same order as walkLayout, unrolled into plain
+ * loops over typed arrays: this is pack's hot path (a visitor call per token costs ~10× more).
+ * The random round-trip tests keep the two in step.
+ */
 export function toSequence(set: TokenSet, layout: SequenceLayout): SequenceIds {
   const grid = checkTokenSet(set, layout);
   const out = idArray(layout, sequenceLength(layout, grid));
   const { indices } = set;
-  const { base, slots, codebookSize, special } = layout;
+  const { base, slots, special } = layout;
   const P = grid.positions;
-  const L = grid.levels;
-  const pad = layout.pad !== undefined ? special[layout.pad] : -1;
+  const n = slots.length;
+  // Per slot: where its level's codes start and how far apart they are, its first id, its codebook size.
+  const start = Int32Array.from(slots, (s) => grid.start[s.level]);
+  const stride = Int32Array.from(slots, (s) => grid.stride[s.level]);
+  const first = Int32Array.from(slots, (s) => base + s.offset);
+  const size = Int32Array.from(slots, (s) => layout.codebookSize[s.level]);
+  const delay = Int32Array.from(slots, (s) => s.delay);
+  const bad = (j: number, p: number): never => {
+    const at = start[j] + p * stride[j];
+    const c = indices[at];
+    return seqError(
+      `index ${c} at position ${at} of the token set is outside level ${slots[j].level}'s codebook [0, ${size[j]})${c === -1 ? ' (a dropped residual level has no id)' : ''}`,
+      { position: at, value: c },
+    );
+  };
   let i = 0;
-  walkLayout(layout, grid, {
-    code(j, p) {
-      if (p < 0) {
-        out[i++] = pad;
-        return;
+  for (const name of layout.begin) out[i++] = special[name];
+  if (layout.order === 'level-major') {
+    for (let j = 0; j < n; j++) {
+      for (let p = 0, at = start[j]; p < P; p++, at += stride[j]) {
+        const c = indices[at];
+        if (c < 0 || c >= size[j]) bad(j, p);
+        out[i++] = first[j] + c;
       }
-      const level = slots[j].level;
-      const at = grid.levelsFirst ? level * P + p : p * L + level;
-      const c = indices[at];
-      if (c < 0 || c >= codebookSize[level]) {
-        seqError(
-          `index ${c} at position ${at} of the token set is outside level ${level}'s codebook [0, ${codebookSize[level]})${c === -1 ? ' (a dropped residual level has no id)' : ''}`,
-          { position: at, value: c },
-        );
+    }
+  } else {
+    const pad = layout.pad !== undefined ? special[layout.pad] : -1;
+    const maxDelay = Math.max(...delay);
+    const eol = layout.endOfRow !== undefined ? special[layout.endOfRow] : -1;
+    const eof = layout.endOfFrame !== undefined ? special[layout.endOfFrame] : -1;
+    for (let step = 0; step < P + maxDelay; step++) {
+      for (let j = 0; j < n; j++) {
+        const p = step - delay[j];
+        if (p < 0 || p >= P) {
+          out[i++] = pad;
+          continue;
+        }
+        const c = indices[start[j] + p * stride[j]];
+        if (c < 0 || c >= size[j]) bad(j, p);
+        out[i++] = first[j] + c;
       }
-      out[i++] = base + slots[j].offset + c;
-    },
-    special(name) {
-      out[i++] = special[name];
-    },
-  });
+      if (eol >= 0 && (step + 1) % grid.rowLength === 0) out[i++] = eol;
+      if (eof >= 0 && (step + 1) % grid.frameLength === 0) out[i++] = eof;
+    }
+  }
+  for (const name of layout.end) out[i++] = special[name];
   return out;
 }
 
@@ -167,8 +253,7 @@ export function fromSequence(
   const n = ids.length;
   const { base, slots, codebookSize, special } = layout;
   const P = grid.positions;
-  const L = grid.levels;
-  const indices = new Int32Array(P * L);
+  const indices = new Int32Array(header.shape.reduce((a, b) => a * b, 1));
   const pad = layout.pad !== undefined ? special[layout.pad] : -1;
   let i = 0;
   // The grid position last read, so errors say which frame of the token set broke.
@@ -207,7 +292,7 @@ export function fromSequence(
           { position: i - 1, value: v },
         );
       }
-      indices[grid.levelsFirst ? slot.level * P + p : p * L + slot.level] = c;
+      indices[grid.start[slot.level] + p * grid.stride[slot.level]] = c;
     },
     special(name) {
       const v = take(`'${name}' (id ${special[name]})`);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeTokenFile, isMmtokError, type TokenModality } from '@mmtok/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentIds, presetLayout, type TokenSet, textTokenizer } from '../src/index.js';
-import { describePacked, type PackItem, pack, unpack } from '../src/node.js';
+import { describePacked, mergePacked, type PackItem, pack, unpack } from '../src/node.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCRIPTS = join(here, '..', 'scripts');
@@ -187,6 +187,51 @@ describe('flat exports', () => {
     const r = python('read_flat.py', `${prefix}.bin`, 'uint32');
     expect(r.ids[0]).toBe(128257);
     expect(r.ids).toHaveLength(16);
+  });
+});
+
+describe('merging packed shards into one index', () => {
+  const layout = (first: TokenSet) =>
+    presetLayout('offset', { modality: 'image', tokenizer: first.header.tokenizer, codebookSize: [256, 256] });
+
+  it('megatron: data concatenated, lengths appended, document index continued (numpy reader)', async () => {
+    const a = join(dir, 'shards', 'a');
+    const b = join(dir, 'shards', 'b');
+    await pack({ documents: images.slice(0, 2), prefix: a, layout });
+    await pack({ documents: [images[2], { ...images[0], key: 'a' }], prefix: b, layout });
+    const merged = join(dir, 'merged', 'all');
+    const r = await mergePacked([a, b], merged);
+    expect(r.documents).toBe(4);
+    const ra = python('read_megatron.py', a);
+    const rb = python('read_megatron.py', b);
+    const rm_ = python('read_megatron.py', merged);
+    expect(rm_.documents).toEqual([...ra.documents, ...rb.documents]);
+    expect(rm_.document_indices).toEqual([0, 1, 2, 3, 4]);
+    expect(rm_.lengths).toEqual([...ra.lengths, ...rb.lengths]);
+    // Pointers continue from the first shard's bytes (2 per uint16 id).
+    const firstBytes = 2 * ra.lengths.reduce((x: number, y: number) => x + y, 0);
+    expect(rm_.pointers.slice(2)).toEqual(rb.pointers.map((p: number) => p + firstBytes));
+    // The second 'a' is renamed so unpack does not overwrite the first.
+    const out = join(dir, 'merged-back');
+    const back = await unpack(merged, out);
+    expect(back.files.map((f) => f.key)).toEqual(['a', 'b', 'c', 'a-2']);
+    expect(new Uint8Array(await readFile(join(out, 'a-2.mmtok')))).toEqual(images[0].tokenFile);
+  });
+
+  it('refuses shards packed with different layouts, writing nothing', async () => {
+    const a = join(dir, 'mix', 'a');
+    const b = join(dir, 'mix', 'b');
+    await pack({ documents: images, prefix: a, layout });
+    await pack({
+      documents: images,
+      prefix: b,
+      layout: (f) =>
+        presetLayout('delay', { modality: 'image', tokenizer: f.header.tokenizer, codebookSize: [256, 256] }),
+    });
+    await expect(mergePacked([a, b], join(dir, 'mix-out', 'x'))).rejects.toThrow(
+      /another layout or format.*'delay' vs megatron uint16, 'offset'/,
+    );
+    expect(await readdir(join(dir, 'mix-out')).catch(() => [])).toEqual([]);
   });
 });
 

@@ -43,21 +43,19 @@ function expectError(f: () => unknown, code: string, pattern: RegExp): void {
 }
 
 describe('orpheus-snac', () => {
-  // SNAC 24 kHz, 2 frames: c0 has 2 codes, c1 4, c2 8 (12, 23, 47 Hz scales). The token file holds
-  // them as 7 levels × 2 frames: c0[i], c1[2i], c1[2i+1], c2[4i], c2[4i+1], c2[4i+2], c2[4i+3].
+  // SNAC 24 kHz, 2 coarse frames: c0 has 2 codes, c1 4, c2 8 (12, 23, 47 Hz scales), stored as
+  // mmtok's pretrained SNAC codec stores them: the scales' blocks one after another, shape [1, 14].
   const c0 = [10, 20];
   const c1 = [100, 101, 102, 103];
   const c2 = [1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007];
-  const levels = [
-    [c0[0], c0[1]],
-    [c1[0], c1[2]],
-    [c1[1], c1[3]],
-    [c2[0], c2[4]],
-    [c2[1], c2[5]],
-    [c2[2], c2[6]],
-    [c2[3], c2[7]],
-  ];
-  const set = tokenSet('audio', [7, 2], levels.flat(), 4096);
+  const set = tokenSet('audio', [1, 14], [...c0, ...c1, ...c2], 4096);
+  set.header.source = {
+    scales: [
+      { levels: 1, frames: 2, frameRate: 11.72 },
+      { levels: 1, frames: 4, frameRate: 23.44 },
+      { levels: 1, frames: 8, frameRate: 46.88 },
+    ],
+  };
   const layout = presetLayout('orpheus-snac', { modality: 'audio', tokenizer: TOK, codebookSize: Array(7).fill(4096) });
 
   it('writes [c0[i], c1[2i], c2[4i], c2[4i+1], c1[2i+1], c2[4i+2], c2[4i+3]] as 128266 + p·4096 + code', () => {
@@ -255,6 +253,44 @@ describe('layout errors', () => {
       'MMTOK_SEQUENCE',
       /index -1 at position 1 .*dropped/,
     );
+  });
+});
+
+describe('multi-scale audio (SNAC layout)', () => {
+  it('round trips random scales and refuses scales that do not fit the shape', () => {
+    const rand = (n: number) => Math.floor(Math.random() * n);
+    for (let trial = 0; trial < 30; trial++) {
+      const F = 1 + rand(6);
+      const scales = [1, 1 + rand(2), 2 + rand(3)].map((r, s) => ({
+        levels: 1 + (s === 2 ? rand(2) : 0),
+        frames: F * r,
+        frameRate: r,
+      }));
+      const total = scales.reduce((a, x) => a + x.levels * x.frames, 0);
+      const K = 2 + rand(50);
+      const set = tokenSet(
+        'audio',
+        [1, total],
+        Array.from({ length: total }, () => rand(K)),
+        K,
+      );
+      set.header.source = { scales };
+      const levels = scales.reduce((a, x) => a + x.levels * (x.frames / F), 0);
+      for (const preset of ['offset', 'delay']) {
+        const layout = presetLayout(preset, { modality: 'audio', tokenizer: TOK, codebookSize: Array(levels).fill(K) });
+        const back = fromSequence(toSequence(set, layout), layout, set.header);
+        expect([...back.indices], `${preset} ${JSON.stringify(scales)}`).toEqual([...set.indices]);
+      }
+    }
+    const bad = tokenSet('audio', [1, 7], [0, 0, 0, 0, 0, 0, 0], 4);
+    bad.header.source = {
+      scales: [
+        { levels: 1, frames: 2 },
+        { levels: 1, frames: 3 },
+      ],
+    };
+    const layout = presetLayout('offset', { modality: 'audio', tokenizer: TOK, codebookSize: [4] });
+    expectError(() => toSequence(bad, layout), 'MMTOK_SEQUENCE', /does not describe shape \[1,7\]/);
   });
 });
 

@@ -9,6 +9,7 @@ import { MmtokError } from '@mmtok/core';
 import { readTokenFile } from '@mmtok/core/node';
 import {
   checkLayout,
+  gridOf,
   PRESET_NAMES,
   presetLayout,
   type SequenceLayout,
@@ -103,12 +104,8 @@ async function layoutFor(
     );
   }
   return (first) => {
-    const levels =
-      first.header.modality === 'audio'
-        ? first.header.shape.length > 1
-          ? first.header.shape[0]
-          : 1
-        : first.header.shape.at(-1)!;
+    // Levels per position as the layout sees them (a multi-scale SNAC file has 7 per coarse frame).
+    const levels = gridOf(first.header).levels;
     if (first.header.codebookSize === undefined)
       throw new MmtokError(
         'MMTOK_LAYOUT',
