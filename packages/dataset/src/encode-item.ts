@@ -58,8 +58,8 @@ function mediaMember(sample: TarSample): [string, Buffer] | undefined {
   return undefined;
 }
 
-async function decodeMedia(ref: ItemRef, name: string, bytes: Buffer | undefined): Promise<Media> {
-  const e = ext(name);
+/** `e`: the media's extension, lower case with its dot ('.png'). */
+async function decodeMedia(ref: ItemRef, e: string, bytes: Buffer | undefined): Promise<Media> {
   if (IMAGE_EXTENSIONS.includes(e)) {
     return { modality: 'image', image: await readImage(bytes ?? ref.path) };
   }
@@ -75,7 +75,7 @@ async function decodeMedia(ref: ItemRef, name: string, bytes: Buffer | undefined
 
 /** Reads and decodes an item (a file, or a sample already read from its tar). */
 export async function decodeItem(ref: ItemRef, sample?: TarSample): Promise<DecodedItem> {
-  if (!sample) return { ref, media: await decodeMedia(ref, ref.path, undefined), meta: ref.meta, text: [] };
+  if (!sample) return { ref, media: await decodeMedia(ref, ext(ref.path), undefined), meta: ref.meta, text: [] };
   const media = mediaMember(sample);
   if (!media) unsupported(ref, `sample has no image or audio member (${[...sample.members.keys()].join(', ')})`);
   const text = [...sample.members].filter(([e]) => TEXT_MEMBERS.has(e)) as [string, Uint8Array][];
