@@ -24,6 +24,7 @@ const cases = [
       'packages/audio/test/fixtures/onnx/latents.manifest.json',
       'packages/audio/test/fixtures/onnx/codes.manifest.json',
       'packages/audio/test/fixtures/onnx/multiscale.manifest.json',
+      'packages/audio/test/fixtures/semantic/units.manifest.json',
     ],
   },
   {
@@ -56,4 +57,16 @@ describe('published tokenizer manifest schemas', () => {
       expect(validate(noEncoder)).toBe(false);
     });
   }
+
+  it('the audio schema wants a decoder exactly when the encoder is not a feature model', () => {
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(
+      json('docs/audio-tokenizer-manifest.schema.json'),
+    );
+    const semantic = json('packages/audio/test/fixtures/semantic/units.manifest.json');
+    expect(validate({ ...semantic, decoder: { kind: 'linear-frame-inverse' } })).toBe(false);
+    const { quantizer: _q, ...noQuantizer } = semantic;
+    expect(validate(noQuantizer)).toBe(false);
+    const { decoder: _d, ...codecWithoutDecoder } = json('packages/audio/assets/default/manifest.json');
+    expect(validate(codecWithoutDecoder)).toBe(false);
+  });
 });

@@ -11,13 +11,13 @@ import { loadQuantizer, OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type AudioTokenizer,
-  type AudioTokenizerManifest,
   audioFeatures,
   loadAudioTokenizer,
   normalizeUtterance,
   readAudio,
   readAudioFeatureModel,
   trainSemanticAudioTokenizer,
+  validateAudioManifest,
 } from '../src/index.js';
 import { errorCode, tempDir } from './helpers.js';
 
@@ -77,31 +77,40 @@ describe('HuBERT-like feature model (Transformers.js layout)', () => {
   );
 });
 
+describe('semantic audio manifest', () => {
+  const good = JSON.parse(readFileSync(join(dir, 'units.manifest.json'), 'utf8'));
+  const key = (m: unknown) => {
+    try {
+      validateAudioManifest(m);
+    } catch (e) {
+      return [(e as { code: string }).code, (e as { details?: { key?: string } }).details?.key];
+    }
+    return undefined;
+  };
+  it('has no decoder, needs a quantizer, and its hop must match the frame rate', () => {
+    expect(key(good)).toBeUndefined();
+    expect(key({ ...good, decoder: { kind: 'linear-frame-inverse' } })).toEqual(['MMTOK_MANIFEST', 'manifest.decoder']);
+    const { quantizer: _q, ...noQuantizer } = good;
+    expect(key(noQuantizer)).toEqual(['MMTOK_MANIFEST', 'manifest.quantizer']);
+    expect(key({ ...good, encoder: { ...good.encoder, hopLength: 160 } })).toEqual([
+      'MMTOK_MANIFEST',
+      'manifest.encoder.hopLength',
+    ]);
+    expect(key({ ...good, encoder: { ...good.encoder, normalize: 'yes' } })).toEqual([
+      'MMTOK_MANIFEST',
+      'manifest.encoder.normalize',
+    ]);
+  });
+});
+
 describe('semantic audio tokenizer with a given codebook', () => {
   const out = tempDir();
   let tok: AudioTokenizer;
   afterAll(() => tok?.dispose());
 
   it('gives numpy’s nearest codes for every frame, without padding the clip', async () => {
-    const manifest: AudioTokenizerManifest = {
-      format: 'mmtok-tokenizer',
-      formatVersion: 1,
-      name: 'hubert-like-units',
-      version: '1.0.0',
-      modality: 'audio',
-      preprocessing: { sampleRate: 16000, channels: 1 },
-      encoder: {
-        kind: 'features',
-        file: 'encoder/onnx/model.onnx',
-        inputName: 'input_values',
-        outputName: 'last_hidden_state',
-        normalize: true,
-        hopLength: 320,
-        receptiveField: 400,
-      },
-      quantizer: { config: { type: 'vq', dim: ref.dim, codebookSize: 24 }, file: 'quantizer.safetensors' },
-      tokens: { layout: ['levels', 'frames'], frameRate: 50 },
-    };
+    // The committed manifest (the schema test checks it too), its files written beside it.
+    const manifest = JSON.parse(readFileSync(join(dir, 'units.manifest.json'), 'utf8'));
     await writeSemanticTokenizer(out, {
       modelDir,
       modelFile: 'onnx/model.onnx',
