@@ -545,12 +545,13 @@ const pack = defineCommand({
   description:
     'Pack token files (or a dataset folder) into training sequences: a Megatron indexed dataset (.bin + .idx), a flat .bin or .npy, with <prefix>.layout.json and <prefix>.docs.jsonl beside',
   options: ['output', 'layout', 'textTokenizer', 'textPlace', 'to'],
-  required: ['output', 'layout'],
+  required: ['output'],
   examples: [
     'mmtok pack tokens/ -o data/train --layout offset',
     'mmtok pack dataset/ -o data/train --layout emu3-rows --text-tokenizer tokenizer.json',
     'mmtok pack speech/ -o data/tts --layout orpheus-snac',
     'mmtok pack tokens/ -o data/train --layout my-layout.json --to flat',
+    'mmtok pack data/shard-0 data/shard-1 -o data/all            # merge packed prefixes',
   ],
   run: async (args, o) =>
     (await import('./api/pack.js')).packFiles({
@@ -566,7 +567,7 @@ const pack = defineCommand({
       `packed ${r.documents} document${r.documents === 1 ? '' : 's'}, ${r.tokens} tokens (${r.format}, ${r.dtype}, layout '${r.layout.preset}', vocabulary ${r.layout.vocabSize}) → ${shown(r.prefix)}.*`,
     );
     for (const p of r.paths) ctx.say(`  ${shown(p)}`);
-    if (r.textSkipped)
+    if ('textSkipped' in r && r.textSkipped)
       ctx.say(`  ${r.textSkipped} caption${r.textSkipped === 1 ? '' : 's'} left out: no --text-tokenizer`);
   },
   toJson: (r) => ({ ...r, layout: undefined, preset: r.layout.preset, vocabSize: r.layout.vocabSize }),

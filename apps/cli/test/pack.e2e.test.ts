@@ -184,6 +184,22 @@ describe('pack several files, info, and errors', () => {
     expect(await readdir(at('bad2')).catch(() => [])).toEqual([]);
   });
 
+  it('packed prefixes given to pack are merged into one; differing layouts are refused', async () => {
+    const r = await ok('pack', at('packed', 'image-offset'), at('packed', 'image-offset.idx'), '-o', at('merged', 'm'));
+    expect(r).toMatchObject({ merged: 2, documents: 2, format: 'megatron' });
+    const back = await ok('unpack', at('merged', 'm'), '-o', at('merged-back'));
+    expect(back.files.map((f: { key: string }) => f.key)).toEqual(['coins', 'coins-2']);
+    const bad = await mmtok(
+      'pack',
+      at('packed', 'image-offset'),
+      at('packed', 'image-delay'),
+      '-o',
+      at('merged-bad', 'm'),
+    );
+    expect(bad.stderr).toMatch(/another layout or format .*\(MMTOK_MISMATCH\)/);
+    expect(await readdir(at('merged-bad')).catch(() => [])).toEqual([]);
+  });
+
   it('info <prefix> describes a packed prefix', async () => {
     const d = await ok('info', at('packed', 'video-emu3-rows'));
     expect(d.kind).toBe('packed');

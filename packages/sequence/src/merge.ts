@@ -7,6 +7,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MmtokError } from '@mmtok/core';
+import type { SequenceLayout } from './layout.js';
 import { encodeIndex } from './megatron.js';
 import { encodeNpyHeader, NPY_HEADER_BYTES } from './npy.js';
 import { abortFiles, PendingFile } from './output-file.js';
@@ -15,6 +16,9 @@ import { openPacked, readRecords } from './packed.js';
 
 export interface MergeResult extends PackOutput {
   prefix: string;
+  layout: SequenceLayout;
+  /** How many prefixes were merged. */
+  merged: number;
   paths: string[];
   bytes: number;
 }
@@ -86,7 +90,14 @@ export async function mergePacked(inputs: readonly string[], prefix: string): Pr
     }
     const output: PackOutput = { format, dtype, documents: lengths.length, tokens, files };
     const bytes = await finishOutput(pending, prefix, first.layout, output);
-    return { prefix, ...output, paths: pending.map((f) => f.finalPath), bytes };
+    return {
+      prefix,
+      layout: first.layout,
+      merged: packs.length,
+      ...output,
+      paths: pending.map((f) => f.finalPath),
+      bytes,
+    };
   } catch (e) {
     await abortFiles(pending);
     throw e;

@@ -19,6 +19,8 @@ import {
 } from '@mmtok/sequence';
 import {
   describePacked,
+  type MergeResult,
+  mergePacked,
   PACK_FORMATS,
   type PackedDescription,
   type PackFormat,
@@ -33,12 +35,15 @@ import { TOKEN_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
 
 export interface PackFilesOptions {
-  /** `.mmtok` files, folders or globs — or one dataset folder (holding dataset.json or shard-*.tar). */
+  /**
+   * `.mmtok` files, folders or globs — or one dataset folder (holding dataset.json or shard-*.tar) —
+   * or packed prefixes, which are merged into one (same layout required).
+   */
   inputs: readonly string[];
   /** Output prefix: writes <prefix>.bin/.idx (or .npy), <prefix>.docs.jsonl, <prefix>.layout.json. */
   output: string;
-  /** A preset name or a layout.json path. */
-  layout: string;
+  /** A preset name or a layout.json path; omitted when merging packed prefixes. */
+  layout?: string;
   /** A Hugging Face tokenizer.json for captions. */
   textTokenizer?: string;
   /** Where captions go relative to the media (presets only; a layout.json says it itself). Default before. */
@@ -120,8 +125,17 @@ async function layoutFor(
   };
 }
 
-export async function packFiles(options: PackFilesOptions): Promise<PackResult> {
+export async function packFiles(options: PackFilesOptions): Promise<PackResult | MergeResult> {
   if (options.inputs.length === 0) throw usageError('pack needs token files or a dataset folder');
+  const prefixes = await Promise.all(options.inputs.map(isPackedPrefix));
+  if (prefixes.every(Boolean)) {
+    if (options.layout || options.textTokenizer || options.format)
+      throw usageError(
+        'merging packed prefixes keeps their layout and format: leave out --layout, --text-tokenizer and --to',
+      );
+    return mergePacked(options.inputs, options.output);
+  }
+  if (!options.layout) throw usageError('missing required option --layout <preset|layout.json>');
   const format = options.format ?? 'megatron';
   if (!(PACK_FORMATS as readonly string[]).includes(format))
     throw usageError(`--format for pack must be one of ${PACK_FORMATS.join(', ')}, got '${format}'`);
