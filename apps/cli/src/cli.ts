@@ -331,7 +331,16 @@ const diagnose = defineCommand({
         `  level ${l.level}: ${(l.utilization * 100).toFixed(1)}% of ${l.codebookSize} codes used, perplexity ${l.perplexity.toFixed(1)}`,
       );
     }
-    if (r.report.verdict) ctx.say(`  codebook: ${r.report.verdict.status}`);
+    if (r.report.verdict) {
+      const v = r.report.verdict;
+      ctx.say(`  codebook: ${v.status}`);
+      for (const a of v.alarms) ctx.say(`    ${a.severity} ${a.code}: ${a.message}`);
+      if (v.insufficient?.length) {
+        ctx.say(
+          `    not judged (fewer than 256 indices): level${v.insufficient.length > 1 ? 's' : ''} ${v.insufficient.join(', ')}`,
+        );
+      }
+    }
     ctx.say(`report: ${shown(r.reportPath!)}`);
     ctx.say(`        ${shown(r.htmlPath!)}`);
   },

@@ -59,6 +59,12 @@ beforeAll(async () => {
   await sharp({ create: { width: 32, height: 24, channels: 3, background: '#336699' } })
     .png()
     .toFile(join(dir, 'tiny.png'));
+  await sharp({ create: { width: 1, height: 1, channels: 3, background: '#336699' } })
+    .png()
+    .toFile(join(dir, 'one.png'));
+  await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } })
+    .png()
+    .toFile(join(dir, 'flat.png'));
 });
 
 afterAll(async () => {
@@ -125,6 +131,19 @@ describe('encode outputs', () => {
     expect(decodeTokenFile(await readFile(join(dir, 'notes.txt'))).header.modality).toBe('image');
     // An earlier token file is replaced without --force.
     expect((await mmtok('encode', 'tiny.png', '-o', 'tokens.bin')).code).toBe(0);
+  });
+});
+
+describe('collapse verdict in diagnose', () => {
+  it('a 1×1 image is insufficient data; a flat image prints each alarm on its own line', async () => {
+    const one = await mmtok('diagnose', 'one.png', '-o', 'diag-one');
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain('codebook: insufficient-data');
+    expect(one.stdout).not.toContain('collapsed');
+    // 64×64 of one colour: 256 indices per level, all on one code.
+    const flat = await mmtok('diagnose', 'flat.png', '-o', 'diag-flat');
+    expect(flat.stdout).toContain('codebook: collapsed');
+    expect(flat.stdout).toMatch(/^ {4}critical STUCK_LEVEL: level 0 puts 100\.0% of its indices on one code/m);
   });
 });
 

@@ -138,7 +138,7 @@ const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-wid
 table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border-bottom:1px solid #d8dee4;padding:.25rem .6rem;text-align:right}
 th:first-child,td:first-child{text-align:left}.chart rect{fill:#3b6fd8}.meter rect{fill:#3b6fd8}.meter rect.bg{fill:#e4e8ee}
 .status{display:inline-block;padding:.15rem .6rem;border-radius:1rem;color:#fff;font-weight:600}
-.healthy{background:#2a8a4a}.warning{background:#c98a00}.collapsed{background:#c0392b}.critical{color:#c0392b}.note,.ids{color:#57606a}
+.healthy{background:#2a8a4a}.warning{background:#c98a00}.collapsed{background:#c0392b}.insufficient-data{background:#57606a}.critical{color:#c0392b}.note,.ids{color:#57606a}
 figure{margin:.5rem 0}figcaption{color:#57606a;font-size:12px}code{font-size:12px}
 .media-row{display:flex;flex-wrap:wrap;gap:1rem}.media img{max-width:300px}.frame-pair img{image-rendering:pixelated;min-width:160px}`;
 

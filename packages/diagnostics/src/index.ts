@@ -30,6 +30,7 @@ export {
   type CollapseThresholds,
   type CollapseVerdict,
   collapseVerdict,
+  expectedUsedUniform,
   type Severity,
 } from './collapse.js';
 export { Fft, hannWindow, type Spectrogram, type StftOptions, stftMagnitude } from './fft.js';

@@ -67,7 +67,8 @@ export const reportJsonSchema = {
       type: 'object',
       required: ['status', 'alarms'],
       properties: {
-        status: { enum: ['healthy', 'warning', 'collapsed'] },
+        status: { enum: ['healthy', 'warning', 'collapsed', 'insufficient-data'] },
+        insufficient: { type: 'array', items: int },
         alarms: {
           type: 'array',
           items: {

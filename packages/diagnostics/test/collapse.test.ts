@@ -23,7 +23,8 @@ describe('collapse verdict', () => {
   });
 
   it('low utilization alone is a warning', () => {
-    const idx = Int32Array.from({ length: 10_000 }, () => Math.floor(Math.random() * 100));
+    // 20 of 256 codes: 8 % of what 10,000 uniform draws show (warning below 10 %), perplexity fine.
+    const idx = Int32Array.from({ length: 10_000 }, () => Math.floor(Math.random() * 20));
     const v = collapseVerdict(codebookStats(idx, { codebookSize: K }));
     expect(v.status).toBe('warning');
     expect(v.alarms.map((a) => a.code)).toEqual(['LOW_UTILIZATION']);
