@@ -4,7 +4,7 @@
  * codebook) is made by fixtures-src/make_semantic_models.py.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadQuantizer, OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
@@ -44,6 +44,7 @@ const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => M
 const FEATURE_TOLERANCE = 1e-4;
 
 describe('HuBERT-like feature model (Transformers.js layout)', () => {
+  const modelFacts = tempDir();
   it('reads sampling rate, normalization and the conv geometry from the folder', async () => {
     expect(await readAudioFeatureModel(modelDir)).toEqual({
       sampleRate: 16000,
@@ -51,6 +52,25 @@ describe('HuBERT-like feature model (Transformers.js layout)', () => {
       hopLength: 320,
       receptiveField: 400,
     });
+  });
+
+  it('takes HuBERT’s geometry and do_normalize true when the files are silent, and refuses non-waveform inputs', async () => {
+    const folder = modelFacts;
+    writeFileSync(
+      join(folder, 'preprocessor_config.json'),
+      JSON.stringify({ do_normalize: false, sampling_rate: 24000 }),
+    );
+    expect(await readAudioFeatureModel(folder)).toEqual({
+      sampleRate: 24000,
+      normalize: false,
+      hopLength: 320,
+      receptiveField: 400,
+    });
+    // WavLM/wav2vec2 variants with another stack: hop = Π stride, r = 1 + Σ (k − 1)·Π earlier strides.
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ conv_kernel: [10, 3, 3], conv_stride: [5, 2, 2] }));
+    expect(await readAudioFeatureModel(folder)).toMatchObject({ hopLength: 20, receptiveField: 10 + 2 * 5 + 2 * 10 });
+    writeFileSync(join(folder, 'preprocessor_config.json'), JSON.stringify({ feature_size: 80 }));
+    expect(await errorCode(readAudioFeatureModel(folder))).toBe('MMTOK_MODEL');
   });
 
   it.each(ref.clips.map((c) => [c.file, c] as const))(

@@ -10,7 +10,8 @@ Reference preprocessing is ViTImageProcessor's, done with PIL and numpy: resize 
 BILINEAR (resample 2), rescale by 1/255, normalize with mean 0.5 / std 0.5, channels first. The
 reference codes are numpy's nearest row of a fixed seeded 24-code codebook for each patch feature
 (the CLS row dropped), row-major over the 4×4 patch grid. The reference also holds PIL's resize of
-scene.png with each resample filter (nearest, lanczos, bilinear, bicubic) to a smaller and a larger size.
+scene.png with each resample filter (nearest, lanczos, bilinear, bicubic) to a smaller and a larger size,
+and scene.png's pixel values under CLIP- and DINOv2-style processors (shortest edge, bicubic, centre crop).
 
 Needs Debian's python3-torch (1.13), python3-onnx, python3-numpy and python3-pil:
     /usr/bin/python3 packages/image/fixtures-src/make_feature_model.py
@@ -58,6 +59,33 @@ def make_image(w, h, rng):
     y, x = np.mgrid[0:h, 0:w]
     base = np.stack([x / w * 255, y / h * 255, (x + y) / (w + h) * 255], axis=-1)
     return np.clip(base + rng.normal(0, 40, base.shape), 0, 255).astype(np.uint8)
+
+
+# CLIPImageProcessor- and BitImageProcessor (DINOv2)-style configs: shorter side to shortest_edge
+# (the longer to int(s * long / short)), bicubic, centre crop, their own mean/std.
+SHORTEST_EDGE_PROCESSORS = [
+    {"image_processor_type": "CLIPImageProcessor", "do_resize": True, "size": {"shortest_edge": 40}, "resample": 3,
+     "do_center_crop": True, "crop_size": {"height": 32, "width": 32}, "do_rescale": True, "rescale_factor": 1 / 255,
+     "do_normalize": True, "image_mean": [0.48145466, 0.4578275, 0.40821073],
+     "image_std": [0.26862954, 0.26130258, 0.27577711]},
+    {"image_processor_type": "BitImageProcessor", "do_resize": True, "size": {"shortest_edge": 56}, "resample": 3,
+     "do_center_crop": True, "crop_size": {"height": 48, "width": 40}, "do_rescale": True, "rescale_factor": 1 / 255,
+     "do_normalize": True, "image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225]},
+]
+
+
+def shortest_edge_reference(image, p):
+    """transformers' steps written out with PIL and numpy: resize, centre crop, rescale, normalize."""
+    w, h = image.size
+    s = p["size"]["shortest_edge"]
+    size = (s, int(s * h / w)) if w <= h else (int(s * w / h), s)
+    x = np.asarray(image.resize(size, p["resample"]), dtype=np.float64)
+    ch, cw = p["crop_size"]["height"], p["crop_size"]["width"]
+    top, left = (x.shape[0] - ch) // 2, (x.shape[1] - cw) // 2
+    x = x[top:top + ch, left:left + cw]
+    x = (x * p["rescale_factor"] - np.array(p["image_mean"])) / np.array(p["image_std"])
+    values = torch.from_numpy(x.transpose(2, 0, 1).astype(np.float32))
+    return {"preprocessor": p, "height": ch, "width": cw, "pixelValues": f32_b64(values)}
 
 
 def main():
@@ -117,8 +145,10 @@ def main():
          "pixels": base64.b64encode(np.asarray(scene.resize((w, h), r), dtype=np.uint8).tobytes()).decode("ascii")}
         for r in (0, 1, 2, 3) for (w, h) in ((24, 18), (64, 48))
     ]
+    processors = [shortest_edge_reference(scene, p) for p in SHORTEST_EDGE_PROCESSORS]
     write_json(os.path.join(OUT, "reference.json"), {
         "resizes": resizes,
+        "processors": processors,
         "generator": "packages/image/fixtures-src/make_feature_model.py",
         "seed": SEED,
         "dim": DIM,

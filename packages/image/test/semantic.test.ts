@@ -4,7 +4,7 @@
  * codebook) is made by fixtures-src/make_feature_model.py. The Hub cases load the same files from
  * the test Hub server (@mmtok/hub's) on 127.0.0.1.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,7 @@ const ref: {
   codebook: string;
   images: ImageRef[];
   resizes: { resample: number; width: number; height: number; pixels: string }[];
+  processors: { preprocessor: Record<string, unknown>; height: number; width: number; pixelValues: string }[];
 } = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8'));
 const f32 = (b64: string) => {
   const b = Buffer.from(b64, 'base64');
@@ -85,6 +86,22 @@ describe('ViT-like feature model (Transformers.js layout)', () => {
       expect([x.height, x.width]).toEqual([32, 32]);
       // Both sides compute in float64 from the same 8-bit pixels and round once to float32.
       expect(maxAbsDiff(x.data, f32(byFile(file).pixelValues))).toBeLessThanOrEqual(1e-6);
+    },
+  );
+
+  it.each(ref.processors.map((p) => [p.preprocessor.image_processor_type as string, p] as const))(
+    '%s-style preprocessing (shortest edge, bicubic, centre crop, own mean/std) equals transformers’ steps in PIL/numpy',
+    async (_, p) => {
+      const folder = mkdtempSync(join(tmpdir(), 'mmtok-processor-'));
+      try {
+        writeFileSync(join(folder, 'preprocessor_config.json'), JSON.stringify(p.preprocessor));
+        const { preprocessing } = await readImageFeatureModel(folder);
+        const x = await preprocessForFeatures(await readImage(join(dir, 'scene.png')), preprocessing);
+        expect([x.height, x.width]).toEqual([p.height, p.width]);
+        expect(maxAbsDiff(x.data, f32(p.pixelValues))).toBeLessThanOrEqual(1e-6);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
     },
   );
 
