@@ -35,7 +35,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mmtok-cli-dataset-'));
   await mkdir(join(dir, 'photos'));
   for (const f of IMAGES) await copyFile(join(here, 'fixtures', f), join(dir, 'photos', f));
-});
+}, 120_000);
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -63,7 +63,11 @@ describe('mmtok dataset', () => {
   });
 
   it('refuses a missing action, output or queue with exit 2', async () => {
-    for (const args of [['dataset', 'frob'], ['dataset', 'encode', 'photos'], ['dataset', 'worker']]) {
+    for (const args of [
+      ['dataset', 'frob'],
+      ['dataset', 'encode', 'photos'],
+      ['dataset', 'worker'],
+    ]) {
       const r = await mmtok(...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^mmtok: .+ \(MMTOK_USAGE\)$/m);

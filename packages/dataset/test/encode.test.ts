@@ -4,7 +4,7 @@
  * `kill -9`, per-item failures, and the output check before any work.
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,7 @@ beforeAll(async () => {
   tokenizer = await loadTokenizer('default');
   await encodeDataset({ inputs: [join(root, 'images')], output: join(root, 'reference'), shardSize: 3, workers: 1 });
   reference = await outputDigests(join(root, 'reference'));
-});
+}, 120_000);
 
 afterAll(async () => {
   await tokenizer?.dispose();
@@ -149,6 +149,33 @@ describe('encodeDataset', () => {
     expect(result.index).toMatchObject({ items: 6, failures: 1 });
   });
 
+  it('fails a shard that cannot be written alone; status lists it; a rerun completes the dataset', async () => {
+    const out = join(root, 'blocked');
+    // A folder where shard-00001.tar must go: the rename of that shard's tar fails on every attempt.
+    await mkdir(join(out, 'shard-00001.tar'), { recursive: true });
+    const r = await encodeDataset({
+      inputs: [join(root, 'images')],
+      output: out,
+      shardSize: 3,
+      workers: 2,
+      retries: 1,
+    });
+    expect(r.failed).toEqual([expect.objectContaining({ shard: 'shard-00001', code: 'MMTOK_IO' })]);
+    expect(r.index).toBeUndefined();
+    expect(await datasetStatus(out)).toMatchObject({
+      done: ['shard-00000', 'shard-00002'],
+      failed: [expect.objectContaining({ shard: 'shard-00001', code: 'MMTOK_IO' })],
+      missing: [],
+      complete: false,
+    });
+    expect((await filesIn(out)).filter((f) => f.startsWith('.'))).toEqual([]);
+    await rm(join(out, 'shard-00001.tar'), { recursive: true });
+    const again = await encodeDataset({ inputs: [join(root, 'images')], output: out, shardSize: 3, workers: 2 });
+    expect(again.skipped).toBe(2);
+    expect(await outputDigests(out)).toEqual(reference);
+    expect(await filesIn(out)).not.toContain('shard-00001.failed.json');
+  });
+
   it('fails on an unwritable output folder before looking at the inputs', async () => {
     const file = join(root, 'a-file');
     await writeFile(file, 'not a folder');
@@ -178,5 +205,5 @@ describe('encodeDataset', () => {
     expect(result.failed).toEqual([]);
     expect(await outputDigests(out)).toEqual(await outputDigests(expectedDir));
     expect((await filesIn(out)).filter((f) => f.startsWith('.'))).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -44,7 +44,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'mmtok-dataset-inputs-'));
   images = await makeImages(join(root, 'images'), 4, 32);
   execFileSync('/usr/bin/python3', ['-c', MAKE_TARS, root, ...images]);
-});
+}, 120_000);
 
 afterAll(() => rm(root, { recursive: true, force: true }));
 

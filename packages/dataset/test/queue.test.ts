@@ -22,7 +22,7 @@ beforeAll(async () => {
   await makeImages(join(root, 'images'), 20, 64);
   await encodeDataset({ inputs: [join(root, 'images')], output: join(root, 'local'), shardSize: 4, workers: 2 });
   reference = await outputDigests(join(root, 'local'));
-});
+}, 120_000);
 
 afterAll(async () => {
   for (const c of children) c.proc.kill('SIGKILL');
@@ -96,7 +96,7 @@ describe('the queue', () => {
     expect((await filesIn(out)).filter((f) => f.startsWith('.'))).toEqual([]);
     b.proc.kill('SIGTERM');
     await b.exited;
-  });
+  }, 180_000);
 
   it('finishes the run when Redis restarts mid-run (append-only file)', async () => {
     const out = join(root, 'restarted');
@@ -120,5 +120,5 @@ describe('the queue', () => {
     expect(await outputDigests(out)).toEqual(reference);
     w.proc.kill('SIGTERM');
     await w.exited;
-  });
+  }, 180_000);
 });
