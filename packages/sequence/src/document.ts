@@ -4,7 +4,15 @@
  */
 import { MmtokError, type TokenFileHeader } from '@mmtok/core';
 import type { SequenceLayout } from './layout.js';
-import { fromSequence, idArray, type SequenceIds, type TokenSet, toSequence } from './sequence.js';
+import {
+  checkTokenSet,
+  fromSequence,
+  idArray,
+  type SequenceIds,
+  sequenceLength,
+  type TokenSet,
+  writeSequence,
+} from './sequence.js';
 
 /** One line of `<prefix>.docs.jsonl`: what unpack needs to rebuild the token file, and the counts info shows. */
 export interface DocumentRecord {
@@ -24,14 +32,14 @@ function docError(message: string, details?: Record<string, unknown>): never {
 
 /** The document's ids: text and media as the layout places them, then end-of-document. */
 export function documentIds(set: TokenSet, layout: SequenceLayout, text?: ArrayLike<number>): SequenceIds {
-  const media = toSequence(set, layout);
+  const grid = checkTokenSet(set, layout);
+  const mediaLength = sequenceLength(layout, grid);
   const textCount = text?.length ?? 0;
   if (textCount > 0 && !layout.text) docError('this document has text but the layout places none (no text tokenizer)');
   const eod = layout.endOfDocument !== undefined ? 1 : 0;
-  if (textCount === 0 && !eod) return media;
-  const out = idArray(layout, textCount + media.length + eod);
+  const out = idArray(layout, textCount + mediaLength + eod);
   const before = layout.text?.place !== 'after';
-  const textAt = before ? 0 : media.length;
+  const textAt = before ? 0 : mediaLength;
   const limit = layout.text?.vocabSize ?? 0;
   for (let i = 0; i < textCount; i++) {
     const id = text![i];
@@ -39,7 +47,7 @@ export function documentIds(set: TokenSet, layout: SequenceLayout, text?: ArrayL
       docError(`text id ${id} at position ${i} is outside the layout's text range [0, ${limit})`, { position: i });
     out[textAt + i] = id;
   }
-  out.set(media, before ? textCount : 0);
+  writeSequence(set, layout, grid, out, before ? textCount : 0);
   if (eod) out[out.length - 1] = layout.special[layout.endOfDocument!];
   return out;
 }

@@ -190,6 +190,12 @@ export function idArray(layout: SequenceLayout, length: number): SequenceIds {
 export function toSequence(set: TokenSet, layout: SequenceLayout): SequenceIds {
   const grid = checkTokenSet(set, layout);
   const out = idArray(layout, sequenceLength(layout, grid));
+  writeSequence(set, layout, grid, out, 0);
+  return out;
+}
+
+/** Writes a checked token set's ids into `out` from `i` (documentIds adds text around them without a copy). */
+export function writeSequence(set: TokenSet, layout: SequenceLayout, grid: Grid, out: SequenceIds, i: number): void {
   const { indices } = set;
   const { base, slots, special } = layout;
   const P = grid.positions;
@@ -208,7 +214,6 @@ export function toSequence(set: TokenSet, layout: SequenceLayout): SequenceIds {
       { position: at, value: c },
     );
   };
-  let i = 0;
   for (const name of layout.begin) out[i++] = special[name];
   if (layout.order === 'level-major') {
     for (let j = 0; j < n; j++) {
@@ -239,7 +244,6 @@ export function toSequence(set: TokenSet, layout: SequenceLayout): SequenceIds {
     }
   }
   for (const name of layout.end) out[i++] = special[name];
-  return out;
 }
 
 /** The token set a layout's ids describe; `header` supplies what ids do not carry (shape, source, …). */
