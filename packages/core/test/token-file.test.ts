@@ -248,8 +248,6 @@ describe('token file failures', () => {
       [JSON.stringify({ ...good, dtype: 'uint8', tokenizer: { name: 'a' } }), new Uint8Array(4), /tokenizer\.version/],
       [JSON.stringify({ ...good, dtype: 'uint8' }), new Uint8Array(5), /shape\/payload size mismatch/],
       [JSON.stringify({ ...good, dtype: 'uint16' }), new Uint8Array(4), /shape\/payload size mismatch/],
-      [JSON.stringify({ ...good, dtype: 'uint8', codebookSize: 4 }), Uint8Array.of(0, 1, 2, 4), /index 4/],
-      [JSON.stringify({ ...good, dtype: 'int32', shape: [1] }), Uint8Array.of(0xfe, 0xff, 0xff, 0xff), /index -2/],
     ];
     for (const [header, payload, message] of cases) {
       const e = errorOf(() => decodeTokenFile(craft(header, payload)));
@@ -261,6 +259,21 @@ describe('token file failures', () => {
       indices: Int32Array.of(0, 1, 2, 3),
     } as never);
     expect(errorOf(nonFinite).message).toMatch(/header\.source\.crop\.left must be JSON/);
+    // An index out of range is MMTOK_INDEX_RANGE whatever the dtype, as when writing.
+    const range: [string, Uint8Array, RegExp][] = [
+      [JSON.stringify({ ...good, dtype: 'uint8', codebookSize: 4 }), Uint8Array.of(0, 1, 2, 4), /index 4/],
+      [
+        JSON.stringify({ ...good, dtype: 'uint16', codebookSize: 300, shape: [2] }),
+        Uint8Array.of(0x2c, 0x01, 0, 0),
+        /index 300/,
+      ],
+      [JSON.stringify({ ...good, dtype: 'int32', shape: [1] }), Uint8Array.of(0xfe, 0xff, 0xff, 0xff), /index -2/],
+    ];
+    for (const [header, payload, message] of range) {
+      const e = errorOf(() => decodeTokenFile(craft(header, payload)));
+      expect(e.code, header).toBe('MMTOK_INDEX_RANGE');
+      expect(e.message, header).toMatch(message);
+    }
     // The crafted helper itself writes readable files (unpadded header, unknown keys ignored).
     const ok = decodeTokenFile(
       craft(JSON.stringify({ ...good, dtype: 'uint8', future: 1 }), Uint8Array.of(1, 2, 3, 4)),

@@ -471,10 +471,13 @@ export function decodeTokenFile(bytes: Uint8Array): TokenFile {
     const limit = s.codebookSize;
     for (let i = 0; i < s.count; i++) {
       const v = indices[i];
+      // One code for this cause, however it is found (here, when writing, or by the quantizer when
+      // the header gives no codebookSize): MMTOK_INDEX_RANGE.
       if (v < -1 || (limit !== undefined && v >= limit)) {
-        bad(
+        throw new MmtokError(
+          'MMTOK_INDEX_RANGE',
           `index ${v} at position ${i}${where(s)} is outside [-1, ${limit !== undefined ? limit - 1 : MAX_INDEX}]`,
-          'payload',
+          { region: 'payload', position: i, value: v, ...(s.name !== undefined ? { track: s.name } : {}) },
         );
       }
     }
