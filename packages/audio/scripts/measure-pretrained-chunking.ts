@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAudioTokenizer } from '../src/index.js';
-import { encodeChunked } from '../src/pretrained-chunking.js';
+import { decodeChunked, encodeChunked } from '../src/pretrained-chunking.js';
 import type { AudioBuffer } from '../src/types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,7 +48,29 @@ function db(signalPower: number, noisePower: number): number {
   return noisePower === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10(signalPower / noisePower);
 }
 
+/** Largest |a − b|, how far from the nearest chunk seam a difference reaches (samples), SNR of b against a. */
+function compare(a: AudioBuffer, b: AudioBuffer, chunkLen: number) {
+  const n = a.length;
+  let max = 0;
+  let reach = 0;
+  let sig = 0;
+  let err = 0;
+  for (let c = 0; c < a.channels; c++) {
+    for (let i = 0; i < n; i++) {
+      const d = b.data[c * n + i] - a.data[c * n + i];
+      const off = i % chunkLen;
+      const fromSeam = i < chunkLen ? chunkLen - off : Math.min(off, chunkLen - off);
+      max = Math.max(max, Math.abs(d));
+      if (Math.abs(d) > 1e-6) reach = Math.max(reach, fromSeam);
+      sig += a.data[c * n + i] ** 2;
+      err += d * d;
+    }
+  }
+  return { max, reach, snr: db(sig, err) };
+}
+
 const rows: Record<string, unknown>[] = [];
+const decodeRows: Record<string, unknown>[] = [];
 for (const name of ['mimi-like', 'dac-like', 'snac-like', 'encodec-like']) {
   const tok = await loadAudioTokenizer(join(HUB, name));
   const audio = signal(tok.sampleRate, tok.channels);
@@ -60,25 +82,8 @@ for (const name of ['mimi-like', 'dac-like', 'snac-like', 'encodec-like']) {
     const chunked = await encodeChunked(tok, audio, { chunkSamples: chunk, contextSamples: contextUnits * unit });
     let same = 0;
     for (let i = 0; i < whole.indices.length; i++) if (whole.indices[i] === chunked.indices[i]) same++;
-    const out = await tok.decode(chunked);
-    const n = ref.length;
     const chunkLen = Math.ceil(chunk / unit) * unit;
-    // Largest error, and how far from the nearest seam any sample differs (the seam's reach).
-    let seamMax = 0;
-    let reach = 0;
-    let sig = 0;
-    let err = 0;
-    for (let c = 0; c < ref.channels; c++) {
-      for (let i = 0; i < n; i++) {
-        const d = out.data[c * n + i] - ref.data[c * n + i];
-        const off = i % chunkLen;
-        const fromSeam = i < chunkLen ? chunkLen - off : Math.min(off, chunkLen - off);
-        seamMax = Math.max(seamMax, Math.abs(d));
-        if (Math.abs(d) > 1e-6) reach = Math.max(reach, fromSeam);
-        sig += ref.data[c * n + i] ** 2;
-        err += d * d;
-      }
-    }
+    const { max: seamMax, reach, snr } = compare(ref, await tok.decode(chunked), chunkLen);
     rows.push({
       codec: name,
       unit,
@@ -88,7 +93,30 @@ for (const name of ['mimi-like', 'dac-like', 'snac-like', 'encodec-like']) {
       tokenAgreement: same / whole.indices.length,
       seamMaxAbs: seamMax,
       seamReachMs: (1000 * reach) / tok.sampleRate,
-      snrVsWholeDb: db(sig, err),
+      snrVsWholeDb: snr,
+    });
+  }
+  // Decoding the whole-file tokens chunk by chunk, against one whole decode.
+  const chunkUnits = Math.ceil(chunk / unit);
+  for (const contextUnits of [0, 1, 2, 8]) {
+    const parts: AudioBuffer[] = [];
+    for await (const a of decodeChunked(tok, whole, { chunkUnits, contextUnits })) parts.push(a);
+    const C = ref.channels;
+    const n = ref.length;
+    const data = new Float32Array(C * n);
+    let at = 0;
+    for (const p of parts) {
+      for (let c = 0; c < C; c++) data.set(p.data.subarray(c * p.length, (c + 1) * p.length), c * n + at);
+      at += p.length;
+    }
+    const r = compare(ref, { ...ref, data }, chunkUnits * unit);
+    decodeRows.push({
+      codec: name,
+      unit,
+      contextSamples: contextUnits * unit,
+      maxAbs: r.max,
+      seamReachMs: (1000 * r.reach) / tok.sampleRate,
+      snrVsWholeDb: r.snr,
     });
   }
   await tok.dispose();
@@ -102,9 +130,18 @@ for (const r of rows) {
     `${String(r.codec).padEnd(13)} ${String(r.unit).padStart(4)} ${String(r.contextSamples).padStart(8)} ${pct.padStart(10)} ${(r.seamMaxAbs as number).toExponential(2).padStart(9)} ${`${(r.seamReachMs as number).toFixed(2)} ms`.padStart(17)} ${snrText.padStart(14)}`,
   );
 }
+console.log(
+  '\nchunked decode of the whole-file tokens\ncodec         unit  context   max |Δ|   reach from seam   SNR vs whole',
+);
+for (const r of decodeRows) {
+  const snrText = Number.isFinite(r.snrVsWholeDb) ? `${(r.snrVsWholeDb as number).toFixed(1)} dB` : 'identical';
+  console.log(
+    `${String(r.codec).padEnd(13)} ${String(r.unit).padStart(4)} ${String(r.contextSamples).padStart(8)} ${(r.maxAbs as number).toExponential(2).padStart(9)} ${`${(r.seamReachMs as number).toFixed(2)} ms`.padStart(17)} ${snrText.padStart(14)}`,
+  );
+}
 const outDir = join(here, '..', '..', '..', 'bench-results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(
   join(outDir, 'pretrained-chunking.json'),
-  `${JSON.stringify({ seconds: SECONDS, chunkSeconds: CHUNK_SECONDS, rows }, null, 2)}\n`,
+  `${JSON.stringify({ seconds: SECONDS, chunkSeconds: CHUNK_SECONDS, encode: rows, decode: decodeRows }, null, 2)}\n`,
 );

@@ -5,7 +5,7 @@
 import { MmtokError } from '@mmtok/core';
 import { openAudioWriter, streamAudio, type WriteAudioOptions } from './io.js';
 import { type AudioTokenizer, concatTokenSets, type EncodeAudioOptions } from './tokenizer.js';
-import type { AudioTokenSet } from './types.js';
+import type { AudioBuffer, AudioTokenSet } from './types.js';
 
 export interface EncodeAudioFileOptions extends EncodeAudioOptions {
   /** Seconds of audio per chunk. Default 10. */
@@ -65,17 +65,15 @@ export async function decodeAudioFile(
   options: DecodeAudioFileOptions = {},
 ): Promise<{ samples: number; sampleRate: number; channels: number }> {
   if (tokens.source?.scales || !tokenizer.codec.frameIndependent) {
-    // Model codecs see the whole token sequence (their receptive field spans chunks): one decode.
-    const audio = await tokenizer.decode(tokens);
-    const w = await openAudioWriter(path, audio, options);
-    try {
-      await w.write(audio);
-    } catch (e) {
-      await w.abort();
-      throw e;
-    }
-    await w.close();
-    return { samples: audio.length, sampleRate: audio.sampleRate, channels: audio.channels };
+    const [{ OnnxAudioCodec }, { decodeChunked }] = await Promise.all([
+      import('./onnx-codec.js'),
+      import('./pretrained-chunking.js'),
+    ]);
+    // ONNX codecs: 10 s chunks, each decoded with 2 s of neighbouring frames as context (bounded memory).
+    if (tokenizer.codec instanceof OnnxAudioCodec)
+      return writeChunks(tokenizer, decodeChunked(tokenizer, tokens), path, options);
+    // Other model codecs see the whole token sequence (their receptive field spans chunks): one decode.
+    return writeChunks(tokenizer, [await tokenizer.decode(tokens)], path, options);
   }
   const T = tokens.shape?.[1];
   if (!(Number.isInteger(T) && T > 0)) throw new MmtokError('MMTOK_EMPTY', 'the token set has no frames');
@@ -84,10 +82,20 @@ export async function decodeAudioFile(
   async function* slices(): AsyncGenerator<AudioTokenSet> {
     for (let f = 0; f < T; f += step) yield sliceFrames(tokens, f, Math.min(T, f + step), total);
   }
+  return writeChunks(tokenizer, tokenizer.decodeStream(slices()), path, options);
+}
+
+/** Writes decoded chunks into `path` (atomic: nothing there if a chunk fails). */
+async function writeChunks(
+  tokenizer: AudioTokenizer,
+  chunks: AsyncIterable<AudioBuffer> | Iterable<AudioBuffer>,
+  path: string,
+  options: WriteAudioOptions,
+): Promise<{ samples: number; sampleRate: number; channels: number }> {
   const w = await openAudioWriter(path, { sampleRate: tokenizer.sampleRate, channels: tokenizer.channels }, options);
   let samples = 0;
   try {
-    for await (const chunk of tokenizer.decodeStream(slices())) {
+    for await (const chunk of chunks) {
       await w.write(chunk);
       samples += chunk.length;
     }

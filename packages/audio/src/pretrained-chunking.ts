@@ -173,3 +173,83 @@ function assemble(
     },
   };
 }
+
+export interface ChunkedDecodeOptions {
+  /** Padding units of audio per decoded chunk. Default: 10 s worth. */
+  chunkUnits?: number;
+  /** Padding units of tokens decoded on each side of a chunk and thrown away. Default: 2 s worth. */
+  contextUnits?: number;
+}
+
+/**
+ * Tokens (whole-file layout, as encode or encodeChunked give them) → audio chunks at the tokenizer's
+ * rate, trimmed to source.samples. Each chunk's frames are decoded with `contextUnits` of the
+ * neighbouring frames on each side and only the chunk's own samples are kept, so with a context at
+ * least the decoder's receptive field the joined chunks equal a whole decode.
+ */
+export async function* decodeChunked(
+  tokenizer: AudioTokenizer,
+  tokens: AudioTokenSet,
+  options: ChunkedDecodeOptions = {},
+): AsyncGenerator<AudioBuffer> {
+  const unit = tokenizer.hopLength;
+  const sr = tokenizer.sampleRate;
+  const C = tokenizer.channels;
+  const samples = Number(tokens.source?.samples);
+  const [L, T] = tokens.shape ?? [];
+  const scales = (tokens.source?.scales as { levels: number; frames: number }[] | undefined) ?? [
+    { levels: L, frames: T },
+  ];
+  const units = Math.ceil(samples / unit);
+  const size = scales.reduce((n, s) => n + s.levels * s.frames, 0);
+  if (
+    !(Number.isInteger(samples) && samples > 0) ||
+    tokens.indices?.length !== size ||
+    !scales.every((s) => Number.isInteger(s.frames / units) && s.frames > 0)
+  ) {
+    throw new MmtokError(
+      'MMTOK_SHAPE',
+      `tokens [${tokens.shape?.join(', ')}] do not cover ${samples} samples in whole frames of ${unit} samples`,
+    );
+  }
+  const chunk = Math.max(1, options.chunkUnits ?? Math.ceil((10 * sr) / unit));
+  const context = Math.max(0, options.contextUnits ?? Math.ceil((2 * sr) / unit));
+  for (let start = 0; start < units; start += chunk) {
+    const from = Math.max(0, start - context);
+    const end = Math.min(units, start + chunk);
+    const to = Math.min(units, end + context);
+    // Each scale's frames of units [from, to), levels-major, blocks in scale order.
+    const parts: Int32Array[] = [];
+    const windowScales = [];
+    let offset = 0;
+    for (const s of scales) {
+      const per = s.frames / units;
+      const n = (to - from) * per;
+      const block = new Int32Array(s.levels * n);
+      for (let l = 0; l < s.levels; l++) {
+        const row = offset + l * s.frames + from * per;
+        block.set(tokens.indices.subarray(row, row + n), l * n);
+      }
+      parts.push(block);
+      windowScales.push({ levels: s.levels, frames: n, frameRate: (n * sr) / ((to - from) * unit) });
+      offset += s.levels * s.frames;
+    }
+    const multi = tokens.source?.scales !== undefined;
+    const indices = multi ? Int32Array.from(parts.flatMap((p) => Array.from(p))) : parts[0];
+    const shape = multi ? [1, indices.length] : [L, (to - from) * (T / units)];
+    const window = {
+      ...tokens,
+      indices,
+      shape,
+      source: { ...tokens.source, samples: (to - from) * unit, ...(multi ? { scales: windowScales } : {}) },
+    };
+    const audio = await tokenizer.decode(window);
+    const keepFrom = (start - from) * unit;
+    const keep = Math.min(end * unit, samples) - start * unit;
+    const data = new Float32Array(C * keep);
+    for (let c = 0; c < C; c++) {
+      data.set(audio.data.subarray(c * audio.length + keepFrom, c * audio.length + keepFrom + keep), c * keep);
+    }
+    yield { data, channels: C, sampleRate: sr, length: keep };
+  }
+}
