@@ -182,6 +182,15 @@ describe('pack several files, info, and errors', () => {
     const r = await mmtok('pack', at('tok', 'audio'), '-o', at('bad2', 'x'), '--layout', at('image-layout.json'));
     expect(r.stderr).toMatch(/MMTOK_MISMATCH/);
     expect(await readdir(at('bad2')).catch(() => [])).toEqual([]);
+
+    // The same layout moved past 65,536 ids (70,000 + 6 levels × 256) but forced to uint16.
+    await writeFile(
+      at('uint16-layout.json'),
+      JSON.stringify({ ...layout, base: 70_000, dtype: 'uint16', vocabSize: undefined, special: { eod: 69_999 } }),
+    );
+    const small = await mmtok('pack', at('tok', 'image'), '-o', at('bad3', 'x'), '--layout', at('uint16-layout.json'));
+    expect(small.stderr).toMatch(/a vocabulary of 71536 ids does not fit dtype uint16 .*\(MMTOK_LAYOUT\)/);
+    expect(await readdir(at('bad3')).catch(() => [])).toEqual([]);
   });
 
   it('packed prefixes given to pack are merged into one; differing layouts are refused', async () => {

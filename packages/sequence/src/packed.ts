@@ -100,8 +100,14 @@ export async function* readDocuments(packed: Packed): AsyncGenerator<{ record: D
         );
       at = h.dataStart;
     }
+    const size = (await fh.stat()).size;
     let d = 0;
     for await (const record of readRecords(packed)) {
+      if (!Number.isSafeInteger(record.tokens) || record.tokens < 0 || at + record.tokens * item > size) {
+        packedError(
+          `${output.files.data} ends inside document ${d} ('${record.key}'): ${record.tokens} ids from byte ${at} do not fit its ${size} bytes (truncated, or the records do not belong to it)`,
+        );
+      }
       if (packed.index && packed.index.lengths[d] !== record.tokens)
         packedError(
           `document ${d} ('${record.key}'): the index says ${packed.index.lengths[d]} ids, the record ${record.tokens}`,

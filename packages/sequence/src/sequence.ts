@@ -257,7 +257,9 @@ export function fromSequence(
   const n = ids.length;
   const { base, slots, codebookSize, special } = layout;
   const P = grid.positions;
-  const indices = new Int32Array(header.shape.reduce((a, b) => a * b, 1));
+  // Sized only when the length matches: a wrong length throws during the walk (writes to an empty
+  // typed array are dropped), so a corrupt record cannot make us allocate for a shape it lies about.
+  const indices = new Int32Array(n === expected ? header.shape.reduce((a, b) => a * b, 1) : 0);
   const pad = layout.pad !== undefined ? special[layout.pad] : -1;
   let i = 0;
   // The grid position last read, so errors say which frame of the token set broke.

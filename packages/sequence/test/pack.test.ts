@@ -165,6 +165,16 @@ describe('flat exports', () => {
     expect(new Uint8Array(await readFile(join(back, 'c.mmtok')))).toEqual(images[2].tokenFile);
   });
 
+  it('a truncated data file: unpack names the document it ends in', async () => {
+    const prefix = join(dir, 'cut', 'train');
+    await pack({ documents: images, prefix, layout, format: 'flat' });
+    const { truncate, stat } = await import('node:fs/promises');
+    await truncate(`${prefix}.bin`, (await stat(`${prefix}.bin`)).size - 2);
+    await expect(unpack(prefix, join(dir, 'cut-back'))).rejects.toThrow(
+      /MMTOK_PACKED: train\.bin ends inside document 2 \('c'\)/,
+    );
+  });
+
   it('.npy: numpy.load gives the same ids', async () => {
     const prefix = join(dir, 'npy', 'train');
     const result = await pack({ documents: images, prefix, layout, format: 'npy' });
