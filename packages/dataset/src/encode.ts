@@ -3,6 +3,7 @@
  * one BullMQ job per shard for `runDatasetWorker`s anywhere, waiting for them. Either way the
  * index is written once every shard has its marker.
  */
+import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { listDatasetItems } from './inputs.js';
@@ -53,12 +54,10 @@ export async function planDataset(options: EncodeDatasetOptions): Promise<{ dir:
   await prepareOutput(dir);
   const items = await listDatasetItems(options.inputs);
   const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
-  const tasks = planShards(
-    items,
-    dir,
-    { tokenizer: options.tokenizer ?? 'default', backend: options.backend },
-    shardSize,
-  );
+  // A manifest path is made absolute: queue workers run elsewhere (the path must be shared, like the output).
+  const spec = options.tokenizer ?? 'default';
+  const tokenizer = existsSync(spec) ? resolve(spec) : spec;
+  const tasks = planShards(items, dir, { tokenizer, backend: options.backend }, shardSize);
   await writePlan(dir, tasks, shardSize);
   return { dir, tasks };
 }

@@ -18,8 +18,10 @@ import { finishedMarker, readMarker, type ShardMarker, type ShardTask } from './
 import { type ShardFailure, writeIndex, writeShardFailure } from './status.js';
 
 export const DEFAULT_QUEUE_NAME = 'mmtok-dataset';
-/** How often the submitter looks at its jobs. */
-const POLL_MS = 250;
+/** How often the submitter looks at its jobs: every 250 ms, and 1 ms per pending shard beyond that (at most 10 s). */
+const pollMs = (pending: number) => Math.min(10_000, Math.max(250, pending));
+/** Job states asked of Redis at once. */
+const POLL_BATCH = 100;
 
 /** `redis://[user:password@]host:port/db` → ioredis options (BullMQ needs maxRetriesPerRequest null). */
 export function redisConnection(url: string) {
@@ -106,7 +108,7 @@ export async function submitDataset(options: SubmitOptions): Promise<EncodeDatas
       if (job && (await job.getState()) === 'failed') await job.retry('failed');
     }
     while (pending.size > 0) {
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await new Promise((r) => setTimeout(r, pollMs(pending.size)));
       try {
         await poll();
       } catch (e) {
@@ -119,29 +121,36 @@ export async function submitDataset(options: SubmitOptions): Promise<EncodeDatas
   }
 
   async function poll(): Promise<void> {
-    for (const [id, task] of [...pending]) {
-      const job = await queue.getJob(id);
-      const state = job ? await job.getState() : 'unknown';
-      if (state === 'completed' || state === 'unknown') {
-        const marker = await readMarker(shardPaths(dir, task.name).marker);
-        if (marker) {
-          pending.delete(id);
-          progress.shardDone(task.name, marker.items + marker.failures, false);
-          options.onShard?.(marker);
-        } else {
-          // Completed for a folder since emptied, or removed from Redis: submit it again.
-          await job?.remove();
-          await add([task]);
-        }
-      } else if (state === 'failed') {
-        pending.delete(id);
-        const reason = errorInfo(new Error(job?.failedReason ?? 'failed'));
-        const m = /^(MMTOK_[A-Z_]+): ([\s\S]*)$/.exec(reason.message);
-        const failure = { shard: task.name, code: m?.[1] ?? reason.code, message: m?.[2] ?? reason.message };
-        failed.push(failure);
-        await writeShardFailure(dir, failure);
-      } else if (typeof job?.progress === 'number') progress.item(task.name, job.progress);
+    const entries = [...pending];
+    for (let i = 0; i < entries.length; i += POLL_BATCH) {
+      const batch = entries.slice(i, i + POLL_BATCH);
+      const jobs = await Promise.all(batch.map(([id]) => queue.getJob(id)));
+      const states = await Promise.all(jobs.map((job) => (job ? job.getState() : 'unknown')));
+      for (const [k, [id, task]] of batch.entries()) await settle(id, task, jobs[k], states[k]);
     }
+  }
+
+  async function settle(id: string, task: ShardTask, job: Job | undefined, state: string): Promise<void> {
+    if (state === 'completed' || state === 'unknown') {
+      const marker = await readMarker(shardPaths(dir, task.name).marker);
+      if (marker) {
+        pending.delete(id);
+        progress.shardDone(task.name, marker.items + marker.failures, false);
+        options.onShard?.(marker);
+      } else {
+        // Completed for a folder since emptied, or gone from Redis (restarted without persistence): again.
+        await job?.remove();
+        await add([task]);
+      }
+    } else if (state === 'failed') {
+      pending.delete(id);
+      // The worker threw `CODE: message` (see runDatasetWorker).
+      const reason = job?.failedReason ?? 'MMTOK_INTERNAL: failed';
+      const m = /^(MMTOK_[A-Z_]+): ([\s\S]*)$/.exec(reason);
+      const failure = { shard: task.name, code: m?.[1] ?? 'MMTOK_INTERNAL', message: m?.[2] ?? reason };
+      failed.push(failure);
+      await writeShardFailure(dir, failure);
+    } else if (typeof job?.progress === 'number') progress.item(task.name, job.progress);
   }
 
   failed.sort((a, b) => (a.shard < b.shard ? -1 : 1));

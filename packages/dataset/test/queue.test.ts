@@ -3,11 +3,11 @@
  * with -9 mid-shard (its shard taken by the other worker, written once), and Redis restarted
  * mid-run from its append-only file.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatasetProgress, encodeDataset, runDatasetWorker } from '../src/index.js';
+import { type DatasetProgress, datasetStatus, encodeDataset, runDatasetWorker } from '../src/index.js';
 import { type Child, filesIn, makeImages, outputDigests, type Redis, runChild, startRedis } from './helpers.js';
 
 let root: string;
@@ -71,6 +71,30 @@ describe('the queue', () => {
     });
     expect(again.skipped).toBe(5);
     expect(await outputDigests(join(root, 'queued'))).toEqual(reference);
+  });
+
+  it('reports a shard that fails on every attempt with its code, and writes no index', async () => {
+    const out = join(root, 'queue-blocked');
+    await mkdir(join(out, 'shard-00002.tar'), { recursive: true });
+    const w = await runDatasetWorker({ queue: redis.url, queueName: 'blocked', workers: 2, ...fast });
+    try {
+      const r = await encodeDataset({
+        inputs: [join(root, 'images')],
+        output: out,
+        shardSize: 4,
+        retries: 1,
+        queue: redis.url,
+        queueName: 'blocked',
+      });
+      expect(r.failed).toEqual([expect.objectContaining({ shard: 'shard-00002', code: 'MMTOK_IO' })]);
+      expect(r.index).toBeUndefined();
+    } finally {
+      await w.close();
+    }
+    expect(await datasetStatus(out)).toMatchObject({
+      done: ['shard-00000', 'shard-00001', 'shard-00003', 'shard-00004'],
+      failed: [expect.objectContaining({ shard: 'shard-00002', code: 'MMTOK_IO' })],
+    });
   });
 
   it('gives the shard of a worker killed with -9 to the other worker, and writes each shard once', async () => {
