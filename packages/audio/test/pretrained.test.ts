@@ -161,6 +161,17 @@ describe('hub behaviour', () => {
     }
   });
 
+  it('a spec pinned to the commit is the same tokenizer and loads from the cache without asking the Hub', async () => {
+    const viaMain = await load(`hf:${ORG}/dac-like`);
+    const commit = server.commitOf(`${ORG}/dac-like`);
+    const asked = server.requests.length;
+    const pinned = await load(`hf:${ORG}/dac-like@${commit}`);
+    expect(pinned.identity).toEqual(viaMain.identity);
+    // config.json and both models are cached at that commit; only files never seen (the optional ones) are asked.
+    const urls = server.requests.slice(asked).map((r) => r.url);
+    expect(urls.filter((u) => /config\.json$|\.onnx$/.test(u))).toEqual([]);
+  });
+
   it('a dtype the repo lacks fails MMTOK_HUB_NOT_FOUND naming the dtypes it has', async () => {
     const err = await load(`hf:${ORG}/mimi-like`, { dtype: 'q4' }).catch((e) => e);
     expect(err.code).toBe('MMTOK_HUB_NOT_FOUND');
