@@ -56,6 +56,16 @@ function mmtokAs(prefix: string[], args: string[]): Promise<Run> {
   });
 }
 
+let sharedTokens: Promise<string> | undefined;
+/** A token file of PNG, made once for the tests that only read one (no test uses another's outputs). */
+function tokenFile(): Promise<string> {
+  sharedTokens ??= mmtok('encode', PNG, '-o', 'shared.mmtok').then((r) => {
+    expect(r.code, r.stderr).toBe(0);
+    return 'shared.mmtok';
+  });
+  return sharedTokens;
+}
+
 async function exists(path: string): Promise<boolean> {
   return stat(join(dir, path)).then(
     () => true,
@@ -171,7 +181,7 @@ describe('encode → decode', () => {
   });
 
   it('info describes a token file and a tokenizer', async () => {
-    const r = await mmtok('info', 'coffee.mmtok', '--json');
+    const r = await mmtok('info', await tokenFile(), '--json');
     expect(r.code, r.stderr).toBe(0);
     const d = JSON.parse(r.stdout);
     expect(d.kind).toBe('token-file');
@@ -214,14 +224,14 @@ describe('bad inputs fail clearly and leave no output', () => {
   });
 
   it('truncated token file', async () => {
-    const bytes = await readFile(join(dir, 'coffee.mmtok'));
+    const bytes = await readFile(join(dir, await tokenFile()));
     await writeFile(join(dir, 'short.mmtok'), bytes.subarray(0, bytes.length - 10));
     expectError(await mmtok('decode', 'short.mmtok', '-o', 'short.png'), 1, 'MMTOK_TOKEN_FILE', 'truncated');
     expect(await exists('short.png')).toBe(false);
   });
 
   it('token file made by another tokenizer', async () => {
-    const real = JSON.parse((await mmtok('info', 'coffee.mmtok', '--json')).stdout);
+    const real = JSON.parse((await mmtok('info', await tokenFile(), '--json')).stdout);
     const foreign = encodeTokenFile({
       header: { ...real.header, tokenizer: { name: 'someone-else', version: '2.0.0', hash: 'f'.repeat(64) } },
       indices: new Int32Array(real.tokens),
@@ -246,7 +256,7 @@ describe('bad inputs fail clearly and leave no output', () => {
     await writeFile(join(dir, 'plainfile'), 'x');
     const r = await mmtok('encode', PNG, '-o', 'plainfile/out.mmtok');
     expectError(r, 1, 'MMTOK_IO', 'plainfile');
-    const many = await mmtok('decode', 'tokens', '-o', 'plainfile/sub/');
+    const many = await mmtok('decode', await tokenFile(), '-o', 'plainfile/sub/');
     expectError(many, 1, 'MMTOK_IO', 'plainfile');
   });
 
