@@ -28,12 +28,8 @@ import { describePretrainedCodec, isFile, PRETRAINED_MANIFEST_FILE } from './pre
 import { AudioTokenizer, type LoadAudioTokenizerOptions } from './tokenizer.js';
 import type { TokenizerIdentity } from './types.js';
 
-export interface LoadPretrainedAudioOptions extends LoadAudioTokenizerOptions {
-  /** Transformers.js dtype of the ONNX files (fp32 '', fp16 '_fp16', q8 '_quantized', …). Default 'fp32'. */
-  dtype?: string;
-  /** Hub endpoint, token, cache folder, offline (defaults from HF_* environment variables). */
-  hub?: HubOptions;
-}
+/** loadAudioTokenizer's options; `dtype` and `hub` are the ones that matter here. */
+export type LoadPretrainedAudioOptions = LoadAudioTokenizerOptions;
 
 /** Where a pretrained repo's files come from: the Hub through its cache, or a local folder. */
 interface RepoSource {
