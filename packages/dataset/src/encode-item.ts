@@ -75,7 +75,17 @@ async function decodeMedia(ref: ItemRef, e: string, bytes: Buffer | undefined): 
 
 /** Reads and decodes an item (a file, or a sample already read from its tar). */
 export async function decodeItem(ref: ItemRef, sample?: TarSample): Promise<DecodedItem> {
-  if (!sample) return { ref, media: await decodeMedia(ref, ext(ref.path), undefined), meta: ref.meta, text: [] };
+  if (!sample) {
+    // A list's text fields (`caption`, `txt`, ...) become text members, as in a WebDataset input.
+    const fields = Object.entries(ref.meta ?? {});
+    const isText = ([k, v]: [string, unknown]) => TEXT_MEMBERS.has(k) && typeof v === 'string';
+    const text = fields
+      .filter(isText)
+      .map(([k, v]): [string, Uint8Array] => [k, new TextEncoder().encode(v as string)]);
+    const rest = fields.filter((f) => !isText(f));
+    const meta = rest.length > 0 ? Object.fromEntries(rest) : undefined;
+    return { ref, media: await decodeMedia(ref, ext(ref.path), undefined), meta, text };
+  }
   const media = mediaMember(sample);
   if (!media) unsupported(ref, `sample has no image or audio member (${[...sample.members.keys()].join(', ')})`);
   const text = [...sample.members].filter(([e]) => TEXT_MEMBERS.has(e)) as [string, Uint8Array][];

@@ -91,7 +91,7 @@ describe('dataset inputs', () => {
     ]);
   });
 
-  it('keeps the fields of a .jsonl list as metadata, with paths relative to the list', async () => {
+  it('keeps the fields of a .jsonl list (captions as text members), with paths relative to the list', async () => {
     const list = join(root, 'list.jsonl');
     await writeFile(
       list,
@@ -100,9 +100,9 @@ describe('dataset inputs', () => {
     const out = join(root, 'from-list');
     await encodeDataset({ inputs: [list], output: out, workers: 1 });
     const samples = await samplesOf(out);
-    expect(samples.map((s) => [s.meta.source, s.meta.meta])).toEqual([
-      [images[0], { caption: 'zero' }],
-      [images[1], { caption: 'one', split: 'train' }],
+    expect(samples.map((s) => [s.meta.source, s.meta.meta, s.text])).toEqual([
+      [images[0], undefined, { caption: 'zero' }],
+      [images[1], { split: 'train' }, { caption: 'one' }],
     ]);
     await writeFile(list, '{"file": "x.png"}\n');
     await expect(encodeDataset({ inputs: [list], output: join(root, 'bad-list'), workers: 1 })).rejects.toMatchObject({
