@@ -103,5 +103,5 @@ describe('mmtok with a pretrained codec from the Hub', () => {
     const missing = await mmtok({ ...offline, HF_HUB_CACHE: join(dir, 'cache-c') }, 'decode', 'x.mmtok', '-o', 'w.wav');
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('MMTOK_HUB_OFFLINE');
-  });
+  }, 240_000);
 });

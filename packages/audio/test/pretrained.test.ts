@@ -66,7 +66,8 @@ const temp = mkdtempSync(join(tmpdir(), 'mmtok-pretrained-'));
 const cacheDir = join(temp, 'hub-cache');
 let server: HubServer;
 const loaded: AudioTokenizer[] = [];
-const env = { ...process.env };
+const HF_VARS = ['HF_HOME', 'HF_HUB_CACHE', 'HF_HUB_OFFLINE'] as const;
+const savedEnv = HF_VARS.map((k) => [k, process.env[k]] as const);
 
 beforeAll(async () => {
   // Never the user's cache: everything the hub package reads from the environment points into temp.
@@ -79,7 +80,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(loaded.map((t) => t.dispose()));
   await server?.close();
-  process.env = env;
+  for (const [k, v] of savedEnv) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
   rmSync(temp, { recursive: true, force: true });
 });
 
