@@ -200,7 +200,11 @@ describe('encodeDataset', () => {
     await child.waitFor(/^progress [1-9]\d*\/24$/);
     child.proc.kill('SIGKILL');
     expect(await child.exited).toBe('SIGKILL');
-    expect(await filesIn(out)).not.toContain('dataset.json');
+    const left = await filesIn(out);
+    expect(left).not.toContain('dataset.json');
+    // Killed mid-shard: the shard's tar is still a dot-named temp file, and it has no marker.
+    expect(left.filter((f) => /^\.shard-00000\.tar\.\w+\.tmp$/.test(f))).toHaveLength(1);
+    expect(left).not.toContain('shard-00000.json');
     const result = await encodeDataset({ inputs: [big], output: out, shardSize: 8, workers: 2 });
     expect(result.failed).toEqual([]);
     expect(await outputDigests(out)).toEqual(await outputDigests(expectedDir));
