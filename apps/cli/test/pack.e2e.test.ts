@@ -9,6 +9,7 @@ import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeTokenFile } from '@mmtok/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 
@@ -101,6 +102,90 @@ describe('pack → unpack round trip with the default tokenizers', () => {
         );
       }
     }
+  });
+});
+
+describe('multi-scale SNAC tokens (the snac-like pretrained fixture, scales 1 : 2 : 4, 32 codes)', () => {
+  const SNAC = join(here, '..', '..', '..', 'packages', 'audio', 'test', 'fixtures', 'hub', 'snac-like');
+
+  it('generic presets round trip; decode of the unpacked file equals decode of the original', async () => {
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=330:d=0.5',
+      '-ar',
+      '24000',
+      at('t24.wav'),
+    ]);
+    await ok('encode', at('t24.wav'), '-o', at('snac', 'in', 's.mmtok'), '--tokenizer', SNAC);
+    const original = await readFile(at('snac', 'in', 's.mmtok'));
+    for (const preset of ['offset', 'delay', 'parallel']) {
+      await ok('pack', at('snac', 'in', 's.mmtok'), '-o', at('snac', preset), '--layout', preset);
+      await ok('unpack', at('snac', preset), '-o', at('snac', `${preset}-back`));
+      expect((await readFile(at('snac', `${preset}-back`, 's.mmtok'))).equals(original), preset).toBe(true);
+    }
+    await ok('decode', at('snac', 'in', 's.mmtok'), '-o', at('snac', 'a.wav'), '--tokenizer', SNAC);
+    await ok('decode', at('snac', 'delay-back', 's.mmtok'), '-o', at('snac', 'b.wav'), '--tokenizer', SNAC);
+    expect((await readFile(at('snac', 'b.wav'))).equals(await readFile(at('snac', 'a.wav')))).toBe(true);
+
+    // orpheus-snac is SNAC 24 kHz's 4096 codes: a 32-code codec is refused, nothing written.
+    const r = await mmtok(
+      'pack',
+      at('snac', 'in', 's.mmtok'),
+      '-o',
+      at('snac-orpheus', 'x'),
+      '--layout',
+      'orpheus-snac',
+    );
+    expect(r.stderr).toMatch(/orpheus-snac places SNAC 24 kHz codes.*\(MMTOK_LAYOUT\)/);
+    expect(await readdir(at('snac-orpheus')).catch(() => [])).toEqual([]);
+  });
+
+  it("Orpheus' per-frame table in a layout.json: the ids of the first frame by hand", async () => {
+    const tokens = decodeTokenFile(new Uint8Array(await readFile(at('snac', 'in', 's.mmtok'))));
+    const F = (tokens.header.source.scales as { frames: number }[])[0].frames;
+    const c0 = (i: number) => tokens.indices[i];
+    const c1 = (i: number) => tokens.indices[F + i];
+    const c2 = (i: number) => tokens.indices[3 * F + i];
+    // Orpheus' order with 32-code bands from 1000: slot p reads grid level [0, 1, 3, 4, 2, 5, 6][p].
+    const layout = {
+      format: 'mmtok-layout',
+      version: 1,
+      preset: 'custom',
+      modality: 'audio',
+      tokenizer: tokens.header.tokenizer,
+      codebookSize: Array(7).fill(32),
+      base: 1000,
+      order: 'frame-major',
+      slots: [0, 1, 3, 4, 2, 5, 6].map((level, p) => ({ level, offset: p * 32 })),
+      streams: 'interleaved',
+      special: { sos: 990, eos: 991 },
+      begin: ['sos'],
+      end: ['eos'],
+    };
+    await writeFile(at('orpheus-32.json'), JSON.stringify(layout));
+    await ok('pack', at('snac', 'in', 's.mmtok'), '-o', at('snac', 'table'), '--layout', at('orpheus-32.json'));
+    const bin = await readFile(at('snac', 'table.bin'));
+    const ids = Array.from({ length: 9 }, (_, i) => bin.readUInt16LE(2 * i));
+    expect(ids).toEqual([
+      990,
+      1000 + c0(0),
+      1032 + c1(0),
+      1064 + c2(0),
+      1096 + c2(1),
+      1128 + c1(1),
+      1160 + c2(2),
+      1192 + c2(3),
+      1000 + c0(1),
+    ]);
+    await ok('unpack', at('snac', 'table'), '-o', at('snac', 'table-back'));
+    expect(
+      (await readFile(at('snac', 'table-back', 's.mmtok'))).equals(await readFile(at('snac', 'in', 's.mmtok'))),
+    ).toBe(true);
   });
 });
 
