@@ -28,6 +28,8 @@ export interface PretrainedCodecDescription {
   codebookSize?: number;
   /** SNAC: frames of the finest scale per frame of each scale, coarsest first (vq_strides). */
   scaleStrides?: number[];
+  /** Bits per second at full depth: Σ over scales of frame rate × levels × log2(codebook size). */
+  bitrate?: number;
   encoder: { inputName: string; outputName: string | string[] };
   decoder: { inputName: string | string[]; outputName: string };
 }
@@ -207,6 +209,14 @@ export function describePretrainedCodec(
   preprocessor: unknown,
   source: string,
 ): PretrainedCodecDescription {
+  const d = describeByType(config, preprocessor, source);
+  const K = d.codebookSize;
+  if (K === undefined || d.levels === undefined) return d;
+  const frames = (d.scaleStrides ?? [1]).reduce((sum, s) => sum + d.sampleRate / d.hopLength / s, 0);
+  return { ...d, bitrate: frames * d.levels * Math.log2(K) };
+}
+
+function describeByType(config: unknown, preprocessor: unknown, source: string): PretrainedCodecDescription {
   if (!config || typeof config !== 'object' || Array.isArray(config)) {
     throw new MmtokError('MMTOK_CONFIG', `${source}: config.json must hold a JSON object`, { source });
   }

@@ -162,6 +162,7 @@ async function guessedManifest(src: RepoSource, dtype: string): Promise<AudioTok
       frameRate: d.sampleRate / d.paddingMultiple,
       ...(d.codebookSize ? { codebookSize: d.codebookSize } : {}),
     },
+    ...(d.bitrate ? { bitrate: d.bitrate } : {}),
     metadata: {
       modelType: d.modelType,
       hopLength: d.hopLength,

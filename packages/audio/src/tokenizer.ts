@@ -126,8 +126,12 @@ export class AudioTokenizer {
     return this.codec.codebookSize;
   }
 
-  /** Bits per second at `levels` levels (all by default); undefined when the codebook size is unknown. */
+  /**
+   * Bits per second at `levels` levels (all by default); undefined when the codebook size is unknown.
+   * At full depth a manifest's own `bitrate` wins (multi-scale codecs: the scales' rates summed).
+   */
   bitrate(levels = this.levels): number | undefined {
+    if (levels === this.levels && this.manifest.bitrate !== undefined) return this.manifest.bitrate;
     const K = this.codebookSize;
     return K === undefined ? undefined : this.frameRate * levels * Math.log2(K);
   }

@@ -28,6 +28,8 @@ describe('describePretrainedCodec', () => {
     expect([d.sampleRate, d.channels, d.hopLength, d.paddingMultiple, d.levels, d.codebookSize]).toEqual([
       44100, 1, 512, 512, 9, 1024,
     ]);
+    // The model card's "8 kbps": 86.1 frames/s × 9 codebooks × 10 bits.
+    expect(Math.round(d.bitrate!)).toBe(7752);
     // hop_length from preprocessor_config.json when config.json lacks both it and the ratios' product.
     expect(describe_({ model_type: 'dac', sampling_rate: 16000, hop_length: 320 }).hopLength).toBe(320);
   });
@@ -55,13 +57,23 @@ describe('describePretrainedCodec', () => {
       attn_window_size: 32,
     });
     expect([m.hopLength, m.paddingMultiple]).toEqual([384, 384 * 32]);
+    // The model cards' bitrates: 0.98 kbps (24 kHz), 1.9 kbps (32 kHz), 2.6 kbps (44 kHz, rates [2, 3, 8, 8]).
+    expect(Math.round(d.bitrate! / 10) / 100).toBe(0.98);
+    expect(Math.round(m.bitrate! / 100) / 10).toBe(1.9);
+    const big = describe_({
+      model_type: 'snac',
+      sampling_rate: 44100,
+      encoder_rates: [2, 3, 8, 8],
+      vq_strides: [8, 4, 2, 1],
+    });
+    expect(Math.round(big.bitrate! / 100) / 10).toBe(2.6);
     // Absent window: snac.py's default 32 (not 1).
     expect(describe_({ model_type: 'snac', encoder_rates: [2, 2], vq_strides: [4, 2, 1] }).paddingMultiple).toBe(128);
   });
 
   it('encodec 24 kHz: hop 320, 75 frames/s, 32 codebooks for the 24 kbps bandwidth; 48 kHz stereo', async () => {
     const d = describe_({ model_type: 'encodec', sampling_rate: 24000, target_bandwidths: [1.5, 3, 6, 12, 24] });
-    expect([d.hopLength, d.sampleRate / d.hopLength, d.levels]).toEqual([320, 75, 32]);
+    expect([d.hopLength, d.sampleRate / d.hopLength, d.levels, d.bitrate]).toEqual([320, 75, 32, 24000]);
     const stereo = describe_({
       model_type: 'encodec',
       sampling_rate: 48000,

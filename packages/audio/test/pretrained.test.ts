@@ -112,6 +112,11 @@ describe.each([
     expect(tok.identity.name).toBe(`hf:${ORG}/${name}@${commit}`);
     expect(tok.identity.version).toBe(dtype);
     expect([tok.sampleRate, tok.channels, tok.hopLength]).toEqual([ref.sampleRate, ref.channels, ref.paddingMultiple]);
+    // Bits per second: every scale's frames × levels × log2(codebook_size) (SNAC's three rates summed).
+    const { codebook_size } = JSON.parse(readFileSync(join(HUB, name, 'config.json'), 'utf8'));
+    const scales = want.scales ?? [{ levels: want.tokenShape[0], frameRate: ref.sampleRate / ref.paddingMultiple }];
+    const perSecond = scales.reduce((sum, x) => sum + x.levels * x.frameRate, 0);
+    expect(tok.bitrate()).toBeCloseTo(perSecond * Math.log2(codebook_size), 6);
     const tokens = await tok.encode(input(ref));
     expect(tokens.shape).toEqual(want.tokenShape);
     expect(Array.from(tokens.indices)).toEqual(want.tokens);
