@@ -553,7 +553,7 @@ const pack = defineCommand({
   usage: 'pack <...inputs>',
   description:
     'Pack token files (or a dataset folder) into training sequences: a Megatron indexed dataset (.bin + .idx), a flat .bin or .npy, with <prefix>.layout.json and <prefix>.docs.jsonl beside',
-  options: ['output', 'layout', 'textTokenizer', 'textPlace', 'to'],
+  options: ['output', 'layout', 'textTokenizer', 'textField', 'textPlace', 'to'],
   required: ['output'],
   examples: [
     'mmtok pack tokens/ -o data/train --layout offset',
@@ -568,6 +568,7 @@ const pack = defineCommand({
       output: o.output!,
       layout: o.layout!,
       textTokenizer: o.textTokenizer,
+      textField: o.textField,
       textPlace: o.textPlace,
       format: o.to,
     }),

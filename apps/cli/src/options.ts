@@ -142,6 +142,7 @@ export const OPTIONS = {
   cached: flag('--cached', 'Tokenizers: list the Hub repos in the Hugging Face cache (revisions, sizes) instead'),
   layout: text('--layout <preset|layout.json>', 'Pack: vocabulary layout, a preset or a layout.json'),
   textTokenizer: text('--text-tokenizer <tokenizer.json>', 'Pack: Hugging Face tokenizer.json for captions'),
+  textField: text('--text-field <name>', 'Pack: the caption member (txt, caption, text; default the first present)'),
   textPlace: choice('--text-place <where>', 'Pack: captions before or after the media (default before)', [
     'before',
     'after',

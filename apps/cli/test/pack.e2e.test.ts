@@ -228,14 +228,29 @@ describe('pack several files, info, and errors', () => {
     await writeFile(join(src, 'a.txt'), 'The cat');
     await writeFile(join(src, 'b.mmtok'), coins);
     await writeFile(join(src, 'b.json'), '{}');
-    const members = ['a.json', 'a.mmtok', 'a.txt', 'b.json', 'b.mmtok'];
+    await writeFile(join(src, 'b.caption'), 'a mat');
+    const members = ['a.json', 'a.mmtok', 'a.txt', 'b.caption', 'b.json', 'b.mmtok'];
     execFileSync('tar', ['-cf', at('ds', 'shard-00000.tar'), ...members], { cwd: src });
     await writeFile(at('ds', 'shard-00000.json'), '{}');
     const tokenizer = join(here, '..', '..', '..', 'packages', 'sequence', 'test', 'fixtures', 'tokenizer.json');
     const prefix = at('dspack', 'd');
     const r = await ok('pack', at('ds'), '-o', prefix, '--layout', 'emu3-rows', '--text-tokenizer', tokenizer);
     expect(r.documents).toBe(2);
-    expect(r.textTokens).toBe(2); // "The cat" → the cat
+    // a: its .txt "The cat" → the cat; b: no .txt, its .caption "a mat" → a mat.
+    expect(r.textTokens).toBe(4);
+    const only = await ok(
+      'pack',
+      at('ds'),
+      '-o',
+      at('dspack', 'c'),
+      '--layout',
+      'emu3-rows',
+      '--text-tokenizer',
+      tokenizer,
+      '--text-field',
+      'caption',
+    );
+    expect(only.textTokens).toBe(2);
     await ok('unpack', prefix, '-o', at('dsback'));
     for (const key of ['a', 'b']) expect((await readFile(at('dsback', `${key}.mmtok`))).equals(coins)).toBe(true);
 

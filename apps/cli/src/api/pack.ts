@@ -46,6 +46,12 @@ export interface PackFilesOptions {
   layout?: string;
   /** A Hugging Face tokenizer.json for captions. */
   textTokenizer?: string;
+  /**
+   * Which text member is the caption: a dataset sample's member (`txt`, `caption`, `text`, as the
+   * dataset keeps WebDataset members and a jsonl list's fields) or, for token files, the file
+   * beside (`photo.<field>`). Default: `txt`, then `caption`, then `text`.
+   */
+  textField?: string;
   /** Where captions go relative to the media (presets only; a layout.json says it itself). Default before. */
   textPlace?: 'before' | 'after';
   format?: PackFormat;
@@ -67,20 +73,26 @@ async function isDatasetDir(path: string): Promise<boolean> {
   return (await readdir(path)).some((f) => /^shard-\d+\.tar$/.test(f));
 }
 
-/** Dataset samples as pack items; the caption is the sample's `.txt` (or `.caption`) member. */
-async function* datasetItems(dir: string): AsyncGenerator<PackItem> {
+const DEFAULT_TEXT_FIELDS = ['txt', 'caption', 'text'];
+
+/** Dataset samples as pack items, the caption from the chosen text member. */
+async function* datasetItems(dir: string, fields: readonly string[]): AsyncGenerator<PackItem> {
   const { readDatasetSamples } = await import('@mmtok/dataset');
   for await (const s of readDatasetSamples(dir)) {
-    const text = s.text?.txt ?? s.text?.caption;
-    yield { key: s.key, tokenFile: s.tokenFile, ...(text !== undefined ? { text } : {}) };
+    const field = fields.find((f) => s.text?.[f] !== undefined);
+    yield { key: s.key, tokenFile: s.tokenFile, ...(field ? { text: s.text![field] } : {}) };
   }
 }
 
-async function* tokenFileItems(inputs: readonly string[]): AsyncGenerator<PackItem> {
+async function* tokenFileItems(inputs: readonly string[], fields: readonly string[]): AsyncGenerator<PackItem> {
   const files = await expandInputs(inputs, { extensions: TOKEN_EXTENSIONS, what: 'token files' });
   for (const f of files) {
     // A caption beside the token file (photo.mmtok + photo.txt) is packed with it.
-    const caption = await readFile(f.path.replace(/\.mmtok$/i, '.txt'), 'utf8').catch(() => undefined);
+    let caption: string | undefined;
+    for (const field of fields) {
+      caption = await readFile(f.path.replace(/\.mmtok$/i, `.${field}`), 'utf8').catch(() => undefined);
+      if (caption !== undefined) break;
+    }
     yield {
       key: basename(f.path).replace(/\.mmtok$/i, ''),
       tokenFile: await readTokenFile(f.path),
@@ -129,7 +141,7 @@ export async function packFiles(options: PackFilesOptions): Promise<PackResult |
   if (options.inputs.length === 0) throw usageError('pack needs token files or a dataset folder');
   const prefixes = await Promise.all(options.inputs.map(isPackedPrefix));
   if (prefixes.every(Boolean)) {
-    if (options.layout || options.textTokenizer || options.format)
+    if (options.layout || options.textTokenizer || options.textField || options.format)
       throw usageError(
         'merging packed prefixes keeps their layout and format: leave out --layout, --text-tokenizer and --to',
       );
@@ -145,8 +157,11 @@ export async function packFiles(options: PackFilesOptions): Promise<PackResult |
   // Resolved before anything is read, so an unknown preset fails first.
   const layout = await layoutFor(options.layout, text, options.textPlace ?? 'before');
   const dataset = options.inputs.length === 1 && (await isDatasetDir(options.inputs[0]));
+  if (options.textField !== undefined && !/^\w+$/.test(options.textField))
+    throw usageError(`--text-field must be a member name such as txt or caption, got '${options.textField}'`);
+  const fields = options.textField ? [options.textField] : DEFAULT_TEXT_FIELDS;
   return pack({
-    documents: dataset ? datasetItems(options.inputs[0]) : tokenFileItems(options.inputs),
+    documents: dataset ? datasetItems(options.inputs[0], fields) : tokenFileItems(options.inputs, fields),
     prefix: options.output,
     layout,
     format,
