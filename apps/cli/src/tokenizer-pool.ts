@@ -1,6 +1,13 @@
 import type { AudioTokenizer } from '@mmtok/audio';
 import { MmtokError, type TokenizerIdentity } from '@mmtok/core';
-import { type ImageTokenizer, listTokenizers, loadTokenizer } from '@mmtok/image';
+import {
+  type ImageTokenizer,
+  isSemanticImageSpec,
+  listTokenizers,
+  loadSemanticImageTokenizer,
+  loadTokenizer,
+  type SemanticImageTokenizer,
+} from '@mmtok/image';
 import type { VideoTokenizer } from '@mmtok/video';
 
 export interface PoolOptions {
@@ -8,6 +15,9 @@ export interface PoolOptions {
   /** Pretrained hf:… audio tokenizers: the ONNX files' dtype. Default 'fp32'. */
   dtype?: string;
 }
+
+/** What an image spec loads: a codec-style ImageTokenizer, or a semantic one (no decoder). */
+export type AnyImageTokenizer = ImageTokenizer | SemanticImageTokenizer;
 
 function identityText(id: TokenizerIdentity): string {
   return `'${id.name}' ${id.version} (hash ${id.hash.slice(0, 12)}…)`;
@@ -18,23 +28,27 @@ function identityText(id: TokenizerIdentity): string {
  * user named (which must match the file's identity), else the built-in with the file's hash.
  */
 export class TokenizerPool {
-  private readonly loaded = new Map<string, Promise<ImageTokenizer>>();
+  private readonly loaded = new Map<string, Promise<AnyImageTokenizer>>();
   private readonly loadedAudio = new Map<string, Promise<AudioTokenizer>>();
   private readonly loadedVideo = new Map<string, Promise<VideoTokenizer>>();
 
   constructor(private readonly options: PoolOptions = {}) {}
 
-  get(spec: string): Promise<ImageTokenizer> {
+  get(spec: string): Promise<AnyImageTokenizer> {
     let p = this.loaded.get(spec);
     if (!p) {
-      p = loadTokenizer(spec, this.options.backend ? { backend: this.options.backend } : {});
+      const options = this.options.backend ? { backend: this.options.backend } : {};
+      p = isSemanticImageSpec(spec).then(
+        (semantic): Promise<AnyImageTokenizer> =>
+          semantic ? loadSemanticImageTokenizer(spec, options) : loadTokenizer(spec, options),
+      );
       this.loaded.set(spec, p);
     }
     return p;
   }
 
   /** The tokenizer for a token file, or MMTOK_TOKENIZER_MISMATCH saying which one made it and what to pass. */
-  async forFile(made: TokenizerIdentity, path: string, explicit?: string): Promise<ImageTokenizer> {
+  async forFile(made: TokenizerIdentity, path: string, explicit?: string): Promise<AnyImageTokenizer> {
     if (explicit !== undefined) {
       const tok = await this.get(explicit);
       if (tok.identity.hash === made.hash) return tok;

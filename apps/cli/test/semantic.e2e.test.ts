@@ -5,7 +5,7 @@
  * reconstruction) and refuses to decode.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,6 +17,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const MAIN = join(here, '..', 'src', 'main.ts');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const MODEL = join(here, '..', '..', '..', 'packages', 'audio', 'test', 'fixtures', 'semantic', 'hubert-like');
+const IMAGES = join(here, '..', '..', '..', 'packages', 'image', 'test', 'fixtures', 'semantic');
 
 const hasEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
 if (!hasEspeak && process.env.CI === 'true') throw new Error('CI=true but espeak-ng is not installed');
@@ -108,5 +109,49 @@ describe.skipIf(!hasEspeak)('mmtok train --encoder (semantic units)', () => {
     const missing = await mmtok('train', 'speech/', '-o', 'x/', '--encoder', join(dir, 'nowhere'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no onnx\/model\.onnx/);
+  });
+});
+
+describe('mmtok train --encoder on images (ViT-like patch tokens)', () => {
+  let imgDir: string;
+  const run = (...args: string[]) => {
+    dir = imgDir;
+    return mmtok(...args);
+  };
+  beforeAll(async () => {
+    imgDir = await mkdtemp(join(tmpdir(), 'mmtok-cli-semantic-image-'));
+    await mkdir(join(imgDir, 'photos'));
+    for (const f of ['scene.png', 'square.png']) await copyFile(join(IMAGES, f), join(imgDir, 'photos', f));
+    await copyFile(join(here, 'fixtures', 'coins-48x38.png'), join(imgDir, 'coins.png'));
+  });
+  afterAll(async () => {
+    if (imgDir) await rm(imgDir, { recursive: true, force: true });
+  });
+
+  it('trains, encodes, diagnoses without reconstruction, and refuses to decode', async () => {
+    const model = join(IMAGES, 'vit-like');
+    const train = await run('train', 'photos/', '-o', 'units/', '--encoder', model, '--codebook-size', '6', '--json');
+    expect(train.code, train.stderr).toBe(0);
+    const t = JSON.parse(train.stdout);
+    expect(t).toMatchObject({ modality: 'image', quantizer: 'vq', images: 2, patches: 32 });
+    expect(t.codebook.perLevel[0].used + t.codebook.perLevel[0].dead.count).toBe(6);
+
+    const enc = await run('encode', 'coins.png', '-o', 'coins.mmtok', '--tokenizer', 'units/', '--json');
+    expect(enc.code, enc.stderr).toBe(0);
+    const tokens = await readTokenFile(join(imgDir, 'coins.mmtok'));
+    // The 48×38 image is resized to the model's 32×32: a 4×4 grid of 8-pixel patches.
+    expect(tokens.header.shape).toEqual([4, 4]);
+    expect(Array.from(tokens.indices).every((i) => i >= 0 && i < 6)).toBe(true);
+
+    const diag = await run('diagnose', 'coins.png', '--tokenizer', 'units/', '-o', 'report/');
+    expect(diag.code, diag.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(imgDir, 'report', 'report.json'), 'utf8'));
+    expect(report.codebook.perLevel[0]).toMatchObject({ codebookSize: 6, total: 16 });
+    expect(report.metrics?.aggregate ?? {}).toEqual({});
+
+    const dec = await run('decode', 'coins.mmtok', '-o', 'back.png', '--tokenizer', 'units/');
+    expect(dec.code).toBe(1);
+    expect(dec.stderr).toMatch(/\(MMTOK_NO_DECODER\)/);
+    expect((await readdir(imgDir)).filter((f) => f.startsWith('back'))).toEqual([]);
   });
 });

@@ -44,6 +44,7 @@ export {
   type ImageFeatureModelFacts,
   type ImageFeaturePreprocessing,
   imageFeatures,
+  isSemanticImageSpec,
   type LoadSemanticImageOptions,
   loadSemanticImageTokenizer,
   preprocessForFeatures,

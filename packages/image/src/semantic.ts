@@ -256,6 +256,8 @@ export class SemanticImageTokenizer {
     readonly manifest: SemanticImageManifest,
     readonly identity: TokenizerIdentity,
     readonly quantizer: AnyQuantizer,
+    /** Absolute path of the manifest (in the Hub snapshot for hf: repos). */
+    readonly manifestPath: string,
     private readonly model: OnnxFeatureModel,
     private readonly projection:
       | { forward(rows: Float32Array, o: { backend?: string }): Promise<Float32Array> }
@@ -285,7 +287,15 @@ export class SemanticImageTokenizer {
       { inputName: m.encoder.inputName, outputName: m.encoder.outputName, inputRank: 4 },
       options.executionProviders,
     );
-    return new SemanticImageTokenizer(m, identity, quantizer, model, projection, options.backend);
+    return new SemanticImageTokenizer(
+      m,
+      identity,
+      quantizer,
+      join(resolve(dir), 'manifest.json'),
+      model,
+      projection,
+      options.backend,
+    );
   }
 
   /** Image → patch tokens [h, w] (one level) or [h, w, levels]. */
@@ -351,4 +361,21 @@ export async function loadSemanticImageTokenizer(
   }
   const path = spec.endsWith('.json') ? spec : join(spec, 'manifest.json');
   return SemanticImageTokenizer.fromManifest(path, options);
+}
+
+/**
+ * True when `spec` names a semantic image tokenizer rather than an ImageTokenizer manifest: an hf:
+ * repo (image tokenizers come from the Hub only as semantic folders) or a manifest, or folder
+ * holding one, whose encoder is 'features'.
+ */
+export async function isSemanticImageSpec(spec: string): Promise<boolean> {
+  if (spec.startsWith('hf:')) return true;
+  const path = spec.endsWith('.json') ? spec : join(spec, 'manifest.json');
+  try {
+    const m = JSON.parse(await readFile(path, 'utf8'));
+    return m?.modality === 'image' && m?.encoder?.kind === 'features';
+  } catch {
+    // Not a readable manifest: the ordinary loader reports what is wrong with it.
+    return false;
+  }
 }

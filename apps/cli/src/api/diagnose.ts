@@ -1,7 +1,7 @@
 import { basename, extname, join, relative, resolve } from 'node:path';
 import type { AnyQuantizer } from '@mmtok/core';
 import { CodebookAccumulator, type CodeStructure, createReport, psnr, rateFigures, ssim } from '@mmtok/diagnostics';
-import { type RgbImage, readImage, writeImage } from '@mmtok/image';
+import { type RgbImage, readImage, SemanticImageTokenizer, writeImage } from '@mmtok/image';
 import { runEach } from '../batch.js';
 import { usageError } from '../errors.js';
 import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS } from '../formats.js';
@@ -97,6 +97,8 @@ export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<Diag
     if (audioInputs.length > 0) return await diagnoseAudioFiles(pool, audioInputs, { ...options, output: outDir });
     if (modalities.has('video')) return await diagnoseVideoFiles(pool, inputs, { ...options, output: outDir });
     const tokenizer = await pool.get(options.tokenizer ?? 'default');
+    // Semantic (encoder-only) tokenizers have no decoder: codebook health only, no PSNR/SSIM.
+    const decodes = !(tokenizer instanceof SemanticImageTokenizer);
     // Without a quantizer (an ONNX encoder that emits codes) the codebook size is unknown: no usage stats.
     const q = tokenizer.quantizer;
     const levels = q?.numQuantizers ?? 1;
@@ -113,20 +115,23 @@ export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<Diag
       async (input): Promise<DiagnosedFile> => {
         const image = await readImage(input.path);
         const tokens = await tokenizer.encode(image);
-        const back = await tokenizer.decode(tokens);
-        // The reconstruction goes beside the report, so viewers (mmtok dashboard) can show both.
-        const reconstruction = join('media', `${++written}-${basename(input.path, extname(input.path))}.png`);
-        await ensureParentDir(join(outDir, reconstruction));
-        await writeImage(back, join(outDir, reconstruction));
-        media.set(input.path, [
-          { label: 'original', mime: mimeOf(input.path), src: relative(resolve(outDir), resolve(input.path)) },
-          { label: 'reconstruction', mime: 'image/png', src: reconstruction },
-        ]);
-        const rows = tokens.indices.length / levels;
-        const scores = {
-          psnr: finite(psnr(image.data, back.data)),
-          ssim: ssimOrNull(image, back),
+        const original = {
+          label: 'original',
+          mime: mimeOf(input.path),
+          src: relative(resolve(outDir), resolve(input.path)),
         };
+        media.set(input.path, [original]);
+        let scores: { psnr: number | null; ssim: number | null } = { psnr: null, ssim: null };
+        if (decodes) {
+          const back = await tokenizer.decode(tokens);
+          // The reconstruction goes beside the report, so viewers (mmtok dashboard) can show both.
+          const reconstruction = join('media', `${++written}-${basename(input.path, extname(input.path))}.png`);
+          await ensureParentDir(join(outDir, reconstruction));
+          await writeImage(back, join(outDir, reconstruction));
+          media.set(input.path, [original, { label: 'reconstruction', mime: 'image/png', src: reconstruction }]);
+          scores = { psnr: finite(psnr(image.data, back.data)), ssim: ssimOrNull(image, back) };
+        }
+        const rows = tokens.indices.length / levels;
         // Count codes only once the item has fully succeeded, so failures do not skew usage.
         counts?.update({ data: tokens.indices, shape: levels === 1 ? [rows] : [rows, levels] });
         positions += rows;
@@ -165,10 +170,10 @@ export async function diagnoseFiles(options: DiagnoseFilesOptions): Promise<Diag
       ...(counts ? { codebook: counts.stats() } : {}),
       items: results.map((r) => ({
         id: r.input,
-        values: { psnr: r.psnr, ssim: r.ssim },
+        values: decodes ? { psnr: r.psnr, ssim: r.ssim } : ({} as Record<string, number | null>),
         media: media.get(r.input) ?? [],
       })),
-      primaryMetric: 'psnr',
+      ...(decodes ? { primaryMetric: 'psnr' } : {}),
     });
     const { reportPath, htmlPath } = await writeReportFiles(outDir, report, options.title);
     return { report, reportPath, htmlPath, files: results, failures };

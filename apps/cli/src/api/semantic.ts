@@ -2,6 +2,7 @@
  * `mmtok train --encoder <model>`: a semantic (encoder-only) tokenizer, k-means units over a feature
  * model's outputs, for audio (HuBERT/wav2vec2-style) or images (ViT/DINOv2/CLIP-style).
  */
+import { trainSemanticImageTokenizer } from '@mmtok/image';
 import { usageError } from '../errors.js';
 import type { InputFile } from '../inputs.js';
 import type { Modality } from '../modality.js';
@@ -26,9 +27,10 @@ export async function trainSemantic(
   modality: ReadonlyMap<string, Modality>,
 ): Promise<TrainTokenizerResult> {
   const kinds = new Set(o.inputs.map((i) => modality.get(i.path)));
-  if (kinds.size !== 1 || !kinds.has('audio')) {
-    throw usageError('--encoder trains on audio files (speech feature models such as HuBERT); give audio inputs only');
+  if (kinds.size !== 1 || kinds.has('video')) {
+    throw usageError('--encoder trains on audio files or on images, one modality at a time (video is not supported)');
   }
+  const audio = kinds.has('audio');
   for (const [flag, v] of [
     ['--patch-size', o.patchSize],
     ['--hop-length', o.hopLength],
@@ -36,32 +38,42 @@ export async function trainSemantic(
   ] as const) {
     if (v !== undefined) throw usageError(`${flag} does not apply with --encoder: the model's own config decides it`);
   }
-  const { trainSemanticAudioTokenizer } = await import('@mmtok/audio');
   const q = codebookOptions(o);
-  const r = await trainSemanticAudioTokenizer(
-    o.inputs.map((i) => i.path),
-    {
-      model: o.encoder,
-      outDir: o.output,
-      name: o.name,
-      ...q,
-      codebookSize: o.codebookSize,
-      pcaDim: o.dims,
-      seed: o.seed,
-      backend: o.backend,
-      onProgress: trainerProgress(o.onProgress, o.inputs.length, q.levels ?? 1),
-    },
-  );
-  return {
-    manifestPath: r.manifestPath,
+  const common = {
+    model: o.encoder,
+    outDir: o.output,
     name: o.name,
-    quantizer: q.quantizer,
-    modality: 'audio',
-    images: 0,
-    audioFiles: o.inputs.length,
-    patches: r.frames,
+    ...q,
+    codebookSize: o.codebookSize,
+    pcaDim: o.dims,
+    seed: o.seed,
+    backend: o.backend,
+    onProgress: trainerProgress(o.onProgress, o.inputs.length, q.levels ?? 1),
+  };
+  const paths = o.inputs.map((i) => i.path);
+  const base = { name: o.name, quantizer: q.quantizer };
+  if (audio) {
+    const r = await (await import('@mmtok/audio')).trainSemanticAudioTokenizer(paths, common);
+    return {
+      ...base,
+      manifestPath: r.manifestPath,
+      modality: 'audio',
+      images: 0,
+      audioFiles: o.inputs.length,
+      patches: r.frames,
+      explainedVariance: r.explainedVariance,
+      frameRate: r.frameRate,
+      codebook: r.health,
+    };
+  }
+  const r = await trainSemanticImageTokenizer(paths, common);
+  return {
+    ...base,
+    manifestPath: r.manifestPath,
+    modality: 'image',
+    images: o.inputs.length,
+    patches: r.patches,
     explainedVariance: r.explainedVariance,
-    frameRate: r.frameRate,
     codebook: r.health,
   };
 }
