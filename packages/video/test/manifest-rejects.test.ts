@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readVideoManifest, validateVideoManifest } from '../src/manifest.js';
+import { readVideoManifest, validateVideoManifest, videoManifestFiles } from '../src/manifest.js';
 import { tmp } from './helpers.js';
 
 const DEFAULT = new URL('../assets/default/', import.meta.url);
@@ -33,6 +33,52 @@ async function rejection(run: () => unknown): Promise<{ code?: string; key?: str
   }
   return {};
 }
+
+/** A per-frame manifest: each frame through an image tokenizer, no files of its own. */
+const perFrame = {
+  ...base,
+  encoder: { kind: 'per-frame', image: 'default' },
+  decoder: { kind: 'per-frame' },
+  tokens: { layout: ['t', 'h', 'w', 'levels'], causal: false },
+  quantizer: undefined,
+};
+/** An ONNX encoder and decoder, with a quantizer file only. */
+const onnx = {
+  ...base,
+  encoder: { kind: 'onnx', file: 'enc.onnx', inputName: 'video' },
+  decoder: { kind: 'onnx', file: 'dec.onnx' },
+  quantizer: { file: 'q.safetensors' },
+};
+
+describe('validateVideoManifest accepts', () => {
+  const accepted: [label: string, manifest: unknown][] = [
+    ['no metadata, description or $schema', variant(variant(base, 'metadata', undefined), 'description', undefined)],
+    ['a frame rate and a frame size', variant(variant(base, 'preprocessing.fps', 1000), 'preprocessing.width', 4096)],
+    ['one side only (aspect ratio kept)', variant(base, 'preprocessing.height', 720)],
+    ['a quantizer config without a file', variant(base, 'quantizer.file', undefined)],
+    ['a per-frame encoder', perFrame],
+    ['an ONNX encoder and decoder', onnx],
+  ];
+  for (const [label, manifest] of accepted) {
+    it(label, () => {
+      expect(validateVideoManifest(JSON.parse(JSON.stringify(manifest)))).toBeTruthy();
+    });
+  }
+
+  it('lists the files a manifest names, by role', () => {
+    const files = (m: unknown) => videoManifestFiles(validateVideoManifest(JSON.parse(JSON.stringify(m))));
+    expect(files(base)).toEqual([
+      { role: 'encoder', key: 'manifest.encoder.weights', file: 'encoder.safetensors' },
+      { role: 'quantizer', key: 'manifest.quantizer.file', file: 'quantizer.safetensors' },
+    ]);
+    expect(files(onnx)).toEqual([
+      { role: 'encoder', key: 'manifest.encoder.file', file: 'enc.onnx' },
+      { role: 'quantizer', key: 'manifest.quantizer.file', file: 'q.safetensors' },
+      { role: 'decoder', key: 'manifest.decoder.file', file: 'dec.onnx' },
+    ]);
+    expect(files(perFrame)).toEqual([]);
+  });
+});
 
 describe('validateVideoManifest rejects', () => {
   it('accepts the embedded default (the base of every case below)', () => {
@@ -71,6 +117,20 @@ describe('validateVideoManifest rejects', () => {
     ['a swapped token layout', 'tokens.layout', ['h', 't', 'w', 'levels'], 'manifest.tokens.layout'],
     ['causal as a string', 'tokens.causal', 'yes', 'manifest.tokens.causal'],
     ['metadata that is not an object', 'metadata', 'x', 'manifest.metadata'],
+    ['a version that is not a string', 'version', 1, 'manifest.version'],
+    ['a mean with NaN', 'preprocessing.mean', [0.5, Number.NaN, 0.5], 'manifest.preprocessing.mean'],
+    ['a negative std', 'preprocessing.std', [0.5, -0.5, 0.5], 'manifest.preprocessing.std'],
+    ['an unknown preprocessing key', 'preprocessing.crop', 8, 'manifest.preprocessing.crop'],
+    ['a zero frame rate', 'preprocessing.fps', 0, 'manifest.preprocessing.fps'],
+    ['a frame rate as a string', 'preprocessing.fps', '25', 'manifest.preprocessing.fps'],
+    ['a frame side above 16384', 'preprocessing.width', 16_385, 'manifest.preprocessing.width'],
+    ['one side alone beyond 4096² as a square', 'preprocessing.height', 5000, 'manifest.preprocessing'],
+    ['an unknown encoder key', 'encoder.stride', 2, 'manifest.encoder.stride'],
+    ['a missing temporal patch', 'encoder.temporalPatch', undefined, 'manifest.encoder.temporalPatch'],
+    ['an unknown decoder key', 'decoder.file', 'd.onnx', 'manifest.decoder.file'],
+    ['an unknown tokens key', 'tokens.extra', 1, 'manifest.tokens.extra'],
+    ['a quantizer with neither config nor file', 'quantizer', {}, 'manifest.quantizer'],
+    ['a quantizer file that is not a string', 'quantizer.file', 3, 'manifest.quantizer.file'],
   ];
   for (const [label, path, value, key] of cases) {
     it(label, async () => {
@@ -78,6 +138,35 @@ describe('validateVideoManifest rejects', () => {
         code: 'MMTOK_MANIFEST',
         key,
       });
+    });
+  }
+});
+
+describe('validateVideoManifest rejects per-frame and ONNX mistakes', () => {
+  const cases: [label: string, manifest: unknown, key: string][] = [
+    [
+      'a per-frame encoder without an image tokenizer',
+      variant(perFrame, 'encoder.image', ''),
+      'manifest.encoder.image',
+    ],
+    ['a per-frame encoder with another key', variant(perFrame, 'encoder.weights', 'w'), 'manifest.encoder.weights'],
+    ['a causal per-frame tokenizer', variant(perFrame, 'tokens.causal', true), 'manifest.tokens.causal'],
+    [
+      'a per-frame encoder with a tubelet decoder',
+      variant(perFrame, 'decoder.kind', 'linear-tubelet-inverse'),
+      'manifest.decoder.kind',
+    ],
+    [
+      'an ONNX encoder with a tubelet decoder',
+      variant(onnx, 'decoder', { kind: 'linear-tubelet-inverse' }),
+      'manifest.decoder.kind',
+    ],
+    ['an ONNX decoder without a file', variant(onnx, 'decoder.file', undefined), 'manifest.decoder.file'],
+  ];
+  for (const [label, manifest, key] of cases) {
+    it(label, async () => {
+      const m = JSON.parse(JSON.stringify(manifest));
+      expect(await rejection(() => validateVideoManifest(m, 'm.json'))).toEqual({ code: 'MMTOK_MANIFEST', key });
     });
   }
 });

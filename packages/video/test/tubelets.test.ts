@@ -47,6 +47,22 @@ describe('tubelets', () => {
     });
   }
 
+  it('pads the bottom by repeating the last row', () => {
+    // 1×3 frame (w=1, h=3), P = 2: the second tubelet's lower row repeats y = 2.
+    const frame = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
+    const { rows, gridH } = tubeletize([frame], 1, 3, 2, IDENTITY);
+    expect(gridH).toBe(2);
+    const second = Array.from(rows.subarray(12, 24), (v) => Math.round(v));
+    expect(second).toEqual([7, 8, 9, 7, 8, 9, 7, 8, 9, 7, 8, 9]);
+  });
+
+  it('refuses a frame of the wrong byte length, naming the frame', () => {
+    const ok = new Uint8Array(4 * 4 * 3);
+    expect(() => tubeletize([ok, new Uint8Array(47)], 4, 4, 2, IDENTITY)).toThrow(
+      /MMTOK_SHAPE: frame 1 has 47 bytes, need 48/,
+    );
+  });
+
   it('untubeletize rounds to nearest and clamps out-of-range values', () => {
     const rows = Float32Array.from([10.4, 10.6, -3, 300, 254.5, 0.49], (v) => v);
     const [frame] = untubeletize({ rows, gridH: 1, gridW: 2 }, 1, 1, 2, 1, IDENTITY);

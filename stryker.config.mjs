@@ -1,0 +1,58 @@
+// Mutation testing (Stryker + its vitest runner) over the modules whose numbers users trust. Not in
+// CI: `npm run mutate` runs every target one after another (minutes each), `npm run mutate -- core`
+// one of them; reports go to bench-results/mutation/<target>/. A target is one package's vitest
+// config, the files mutated, and the test files that should kill the mutants on their own.
+// @ts-check
+
+/** @type {Record<string, { package: string; mutate: string[]; testFiles: string[] }>} */
+export const TARGETS = {
+  core: {
+    package: 'packages/core',
+    mutate: ['src/backends/fsq-spec.ts', 'src/io/token-file.ts', 'src/io/checksum.ts'],
+    testFiles: [
+      'test/fsq-spec.test.ts',
+      'test/reference-backends.test.ts',
+      'test/kernels-closed-form.test.ts',
+      'test/token-file.test.ts',
+    ],
+  },
+  video: {
+    package: 'packages/video',
+    mutate: ['src/tubelets.ts', 'src/manifest.ts'],
+    testFiles: ['test/tubelets.test.ts', 'test/manifest-rejects.test.ts'],
+  },
+  diagnostics: {
+    package: 'packages/diagnostics',
+    mutate: ['src/video-metrics.ts'],
+    testFiles: ['test/video-metrics.test.ts', 'test/video-metrics-closed-form.test.ts'],
+  },
+  cli: {
+    package: 'apps/cli',
+    mutate: ['src/exit-codes.ts'],
+    testFiles: ['test/exit-codes.test.ts'],
+  },
+};
+
+const name = process.env.MMTOK_MUTATE_TARGET ?? 'core';
+const target = TARGETS[name];
+if (!target) throw new Error(`unknown MMTOK_MUTATE_TARGET '${name}' (targets: ${Object.keys(TARGETS).join(', ')})`);
+const out = `bench-results/mutation/${name}`;
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: `${target.package}/vitest.config.ts`, dir: target.package, related: false },
+  mutate: target.mutate.map((f) => `${target.package}/${f}`),
+  testFiles: target.testFiles.map((f) => `${target.package}/${f}`),
+  coverageAnalysis: 'perTest',
+  // The machine is shared: one test process.
+  concurrency: 1,
+  timeoutMS: 60_000,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `${out}/index.html` },
+  jsonReporter: { fileName: `${out}/report.json` },
+  tempDirName: 'bench-results/.stryker-tmp',
+  ignorePatterns: ['test-artifacts', 'apps/cli/app', 'bench-results'],
+  cleanTempDir: 'always',
+};
