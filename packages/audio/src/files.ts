@@ -3,7 +3,7 @@
  * Only the token array (small: 2 h × 100 frames/s × 12 levels × 4 B ≈ 35 MB) is held whole.
  */
 import { MmtokError } from '@mmtok/core';
-import { openAudioWriter, streamAudio, type WriteAudioOptions } from './io.js';
+import { openAudioWriter, readAudio, streamAudio, type WriteAudioOptions } from './io.js';
 import { type AudioTokenizer, concatTokenSets, type EncodeAudioOptions } from './tokenizer.js';
 import type { AudioBuffer, AudioTokenSet } from './types.js';
 
@@ -25,6 +25,15 @@ export async function encodeAudioFile(
   options: EncodeAudioFileOptions = {},
 ): Promise<AudioTokenSet> {
   const chunkSamples = Math.max(1, Math.round((options.chunkSeconds ?? 10) * tokenizer.sampleRate));
+  const { SemanticAudioCodec } = await import('./semantic.js');
+  if (tokenizer.codec instanceof SemanticAudioCodec) {
+    // A feature model normalizes per utterance and attends over the whole clip: chunks would change
+    // every token, so the file is encoded at once (docs/semantic.md: split long recordings first).
+    const audio = await readAudio(path, { sampleRate: tokenizer.sampleRate, channels: tokenizer.channels });
+    const tokens = await tokenizer.encode(audio, options);
+    options.onProgress?.(tokens.source.duration);
+    return tokens;
+  }
   const chunks = streamAudio(path, { sampleRate: tokenizer.sampleRate, channels: tokenizer.channels, chunkSamples });
   if (!tokenizer.codec.frameIndependent) {
     const [{ OnnxAudioCodec }, { encodeChunked }] = await Promise.all([

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   type AudioTokenizer,
   audioFeatures,
+  encodeAudioFile,
   loadAudioTokenizer,
   normalizeUtterance,
   readAudio,
@@ -143,6 +144,13 @@ describe('semantic audio tokenizer with a given codebook', () => {
       expect(tokens.shape).toEqual([1, clip.frames]);
       expect(Array.from(tokens.indices)).toEqual(clip.codes);
     }
+  });
+
+  it('encodes a file in one piece, whatever the streaming chunk size (per-utterance normalization)', async () => {
+    const clip = ref.clips[0];
+    const tokens = await encodeAudioFile(tok, join(dir, clip.file), { chunkSeconds: 0.25 });
+    expect(tokens.shape).toEqual([1, clip.frames]);
+    expect(Array.from(tokens.indices)).toEqual(clip.codes);
   });
 
   it('refuses to decode with MMTOK_NO_DECODER', async () => {
