@@ -236,7 +236,8 @@ function describeByType(config: unknown, preprocessor: unknown, source: string):
       throw new MmtokError(
         'MMTOK_UNSUPPORTED_MODEL',
         `${source}: model_type ${JSON.stringify(c.model_type)} is not an audio codec mmtok knows ` +
-          `(${PRETRAINED_AUDIO_MODEL_TYPES.join(', ')}); add an mmtok manifest (mmtok.json) to describe it`,
+          `(${PRETRAINED_AUDIO_MODEL_TYPES.join(', ')}); add an mmtok manifest (mmtok.json) to describe it, ` +
+          'or, for an encoder-only model (HuBERT, wav2vec2), train a semantic tokenizer on it with mmtok train --encoder',
         { source, modelType: c.model_type },
       );
   }
