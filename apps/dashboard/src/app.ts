@@ -10,12 +10,14 @@ import { CodebookView } from './views/codebook.js';
 import { CompareView } from './views/compare.js';
 import { OverviewView } from './views/overview.js';
 import { ReconstructionView } from './views/reconstruction.js';
+import { TokenizeView } from './views/tokenize.js';
 
 const TITLES: Record<ViewName, string> = {
   overview: 'Overview',
   codebook: 'Codebook',
   reconstruction: 'Reconstruction',
   compare: 'Compare A / B',
+  tokenize: 'Tokenize an image',
 };
 
 function ReportBody({ view, loaded }: { view: ViewName; loaded: LoadedReport }) {
@@ -119,7 +121,7 @@ export function App() {
           html`<a href=${href(nav(v))} class=${route.view === v ? 'active' : ''} data-testid=${`tab-${v}`}>${TITLES[v]}</a>`,
       )}</nav>
       ${
-        reports.length && route.view !== 'compare'
+        reports.length && route.view !== 'compare' && route.view !== 'tokenize'
           ? html`<label class="picker">report <select data-testid="report-picker" value=${current?.key}
               onChange=${(e: Event) => go({ view: route.view, key: (e.target as HTMLSelectElement).value })}>
               ${reports.map((r) => html`<option value=${r.key}>${r.name}${r.problem ? ' (cannot be shown)' : ''}</option>`)}
@@ -137,14 +139,16 @@ export function App() {
     <main>
       ${notices.map((p) => html`<${ProblemBox} problem=${p} />`)}
       ${
-        loading
-          ? html`<p class="loading">Loading reports…</p>`
-          : route.view === 'compare'
-            ? html`<${CompareView} reports=${reports} a=${route.key} b=${route.keyB} onPick=${(a?: string, b?: string) => go({ view: 'compare', key: a, keyB: b })} />`
-            : current
-              ? html`<h2 class="report-name" data-testid="report-name">${current.name}${current.origin === 'tokens' ? ' — statistics computed in this page' : ''}</h2>
+        route.view === 'tokenize'
+          ? html`<${TokenizeView} />`
+          : loading
+            ? html`<p class="loading">Loading reports…</p>`
+            : route.view === 'compare'
+              ? html`<${CompareView} reports=${reports} a=${route.key} b=${route.keyB} onPick=${(a?: string, b?: string) => go({ view: 'compare', key: a, keyB: b })} />`
+              : current
+                ? html`<h2 class="report-name" data-testid="report-name">${current.name}${current.origin === 'tokens' ? ' — statistics computed in this page' : ''}</h2>
                 <${ReportBody} key=${current.key} view=${route.view} loaded=${current} />`
-              : html`<${Welcome} served=${served} />`
+                : html`<${Welcome} served=${served} />`
       }
     </main>
     <div class="drop-hint" aria-hidden="true">Drop report.json or .mmtok files</div>

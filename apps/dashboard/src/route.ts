@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 
-export const VIEWS = ['overview', 'codebook', 'reconstruction', 'compare'] as const;
+export const VIEWS = ['overview', 'codebook', 'reconstruction', 'compare', 'tokenize'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 /** What the URL hash says: #/<view>/<report key>[/<second report key>]. */

@@ -55,6 +55,8 @@ export { ResidualVectorQuantizer } from './quantizers/rvq.js';
 export { VectorQuantizer } from './quantizers/vq.js';
 export { Random, randomNormal } from './random.js';
 export { type Matrix, type TensorLike, toIndices, toMatrix } from './tensor.js';
+export { canonicalJson, identityFromDigests } from './tokenizer/identity-hash.js';
+export { checkTokenIdentity } from './tokenizer/token-identity.js';
 export { EmaCodebook, type EmaCodebookOptions, type EmaUpdate } from './training/ema.js';
 export {
   FEATURE_PROJECTION_FORMAT,

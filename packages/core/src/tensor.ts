@@ -1,5 +1,6 @@
-import ndarray, { type NdArray } from 'ndarray';
+import type { NdArray } from 'ndarray';
 import { MmtokError } from './errors.js';
+import { StridedArray } from './strided-array.js';
 
 /** Anything with row-major `data` and a `shape`: an ndarray, a plain object, a typed-array view. */
 export interface TensorLike<T extends ArrayLike<number> = ArrayLike<number>> {
@@ -145,11 +146,11 @@ export function toIndices(
 }
 
 export function matrix(data: Float32Array, rows: number, cols: number): NdArray<Float32Array> {
-  return ndarray(data, [rows, cols]);
+  return new StridedArray(data, [rows, cols]);
 }
 
 export function indexArray(data: Int32Array, rows: number, levels: number): NdArray<Int32Array> {
-  return levels === 1 ? ndarray(data, [rows]) : ndarray(data, [rows, levels]);
+  return new StridedArray(data, levels === 1 ? [rows] : [rows, levels]);
 }
 
 export type { NdArray };

@@ -11,6 +11,7 @@ export {
   writeImage,
 } from './io.js';
 export { LinearPatchTransform } from './linear-tokenizer.js';
+export { loadTokenizer } from './load-tokenizer.js';
 export {
   type InverseDecoderSpec,
   type LinearPatchEncoderSpec,
@@ -53,7 +54,7 @@ export {
   SemanticImageTokenizer,
   validateSemanticImageManifest,
 } from './semantic.js';
-export { ImageTokenizer, type LoadTokenizerOptions, loadTokenizer } from './tokenizer.js';
+export { ImageTokenizer, type ImageTokenizerParts, type LoadTokenizerOptions } from './tokenizer.js';
 export {
   type TrainableQuantizer,
   type TrainImageTokenizerOptions,

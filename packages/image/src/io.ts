@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { MmtokError } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import sharp from 'sharp';
+import { checkImage } from './rgb-image.js';
 import type { RgbImage } from './types.js';
 
 export type AlphaPolicy = 'flatten-white' | 'flatten-black' | 'error';
@@ -162,23 +163,7 @@ function classify(e: Error, what: string, input: string | Uint8Array): MmtokErro
   });
 }
 
-export function checkImage(image: RgbImage, what = 'image'): void {
-  const ok =
-    image &&
-    image.data instanceof Uint8Array &&
-    Number.isInteger(image.width) &&
-    Number.isInteger(image.height) &&
-    image.width > 0 &&
-    image.height > 0 &&
-    image.channels === 3 &&
-    image.data.length === image.width * image.height * 3;
-  if (!ok) {
-    throw new MmtokError(
-      'MMTOK_SHAPE',
-      `${what} must be { data: Uint8Array of width*height*3 bytes, width, height, channels: 3 } with width, height ≥ 1`,
-    );
-  }
-}
+export { checkImage };
 
 export interface WriteImageOptions {
   /** Quality for lossy formats (JPEG, WebP, AVIF), 1–100. Default 95. */

@@ -1,5 +1,5 @@
 import { MmtokError } from '@mmtok/core';
-import sharp from 'sharp';
+import type sharp from 'sharp';
 import type { ImageTensor, RgbImage } from './types.js';
 
 /**
@@ -34,8 +34,10 @@ export interface Geometry {
   sourceRect: Rect;
 }
 
-function raw(image: RgbImage) {
-  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+/** sharp, imported on first resize: the browser entry uses this module without it ('none' needs no resize). */
+async function raw(image: RgbImage): Promise<sharp.Sharp> {
+  const { default: load } = await import('sharp');
+  return load(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
     raw: { width: image.width, height: image.height, channels: 3 },
   });
 }
@@ -53,7 +55,7 @@ async function toImage(pipeline: sharp.Sharp): Promise<RgbImage> {
 /** Resizes with sharp's Lanczos-3 (a no-op copy when the size already matches). */
 export async function resizeImage(image: RgbImage, width: number, height: number): Promise<RgbImage> {
   if (image.width === width && image.height === height) return image;
-  return toImage(raw(image).resize(width, height, { fit: 'fill', kernel: 'lanczos3' }));
+  return toImage((await raw(image)).resize(width, height, { fit: 'fill', kernel: 'lanczos3' }));
 }
 
 export function cropImage(image: RgbImage, r: Rect): RgbImage {

@@ -1,14 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { type AnyQuantizer, MmtokError } from '@mmtok/core';
-import { checkTokenIdentity, loadManifestQuantizer, locateManifest, tokenizerIdentity } from '@mmtok/core/node';
-import { builtinManifestPath, listTokenizers } from './default.js';
-import { checkImage } from './io.js';
-import { LinearPatchTransform } from './linear-tokenizer.js';
-import { manifestFiles, readManifest, type TokenizerManifest } from './manifest.js';
-import { type ModelTensor, OnnxModel } from './onnx-model.js';
+import { type AnyQuantizer, checkTokenIdentity, MmtokError } from '@mmtok/core';
+import type { LinearPatchTransform } from './linear-tokenizer.js';
+import type { TokenizerManifest } from './manifest.js';
+import type { ModelTensor, OnnxModel } from './onnx-model.js';
 import { cropTensor, padToMultiple, patchify, unpatchify } from './patches.js';
 import { applyResize, denormalize, type Geometry, normalize, undoResize } from './preprocess.js';
+import { checkImage } from './rgb-image.js';
 import type { ImageSource, ImageTensor, RgbImage, TokenizerIdentity, TokenSet } from './types.js';
 
 export interface LoadTokenizerOptions {
@@ -43,9 +39,23 @@ function toInt32(t: ModelTensor, what: string): Int32Array {
   return t.data instanceof Int32Array ? t.data : Int32Array.from(t.data as BigInt64Array, (v) => Number(v));
 }
 
+/** What a tokenizer is made of once its files are loaded (from disk by loadTokenizer, by fetch in the browser). */
+export interface ImageTokenizerParts {
+  manifest: TokenizerManifest;
+  identity: TokenizerIdentity;
+  quantizer: AnyQuantizer | undefined;
+  /** Where the manifest came from (a path or a URL), for messages. */
+  manifestPath: string;
+  linear?: LinearPatchTransform;
+  encoderModel?: OnnxModel;
+  decoderModel?: OnnxModel;
+  backend?: string;
+}
+
 /**
  * An image tokenizer described by a manifest: preprocess → encoder → quantizer → token layout, and
- * back. Built-in (linear patch) and ONNX encoders/decoders go through the same path.
+ * back. Built-in (linear patch) and ONNX encoders/decoders go through the same path. This module
+ * touches no file system, so the browser entry uses it too.
  */
 export class ImageTokenizer {
   private constructor(
@@ -60,41 +70,22 @@ export class ImageTokenizer {
     private readonly backend: string | undefined,
   ) {}
 
-  /** Loads a manifest and everything it names. Prefer `loadTokenizer`, which also resolves built-in names. */
-  static async fromManifest(path: string, options: LoadTokenizerOptions = {}): Promise<ImageTokenizer> {
-    const { manifest: m, dir } = await readManifest(path);
-    const eps = options.executionProviders ?? ['cpu'];
-    const identity = await tokenizerIdentity(m, dir, manifestFiles(m));
-    const quantizer = await loadManifestQuantizer(m.quantizer, dir, path, { backend: options.backend });
-    let linear: LinearPatchTransform | undefined;
-    let encoderModel: OnnxModel | undefined;
-    let decoderModel: OnnxModel | undefined;
-    try {
-      if (m.encoder.kind === 'linear-patch') {
-        const file = resolve(dir, m.encoder.weights);
-        linear = LinearPatchTransform.deserialize(await readFile(file), m.encoder.patchSize, file);
-        if (quantizer && quantizer.dim !== linear.dim) {
-          mismatch(
-            `${path}: the encoder makes ${linear.dim}-dim coefficients but the quantizer takes dim ${quantizer.dim}`,
-          );
-        }
-      } else {
-        encoderModel = await OnnxModel.load(resolve(dir, m.encoder.file), eps);
-      }
-      if (m.decoder.kind === 'onnx') decoderModel = await OnnxModel.load(resolve(dir, m.decoder.file), eps);
-    } catch (e) {
-      await encoderModel?.dispose();
-      throw e;
+  /** A tokenizer from its loaded parts (validated by whoever loaded them). */
+  static fromParts(p: ImageTokenizerParts): ImageTokenizer {
+    if (p.linear && p.quantizer && p.quantizer.dim !== p.linear.dim) {
+      mismatch(
+        `${p.manifestPath}: the encoder makes ${p.linear.dim}-dim coefficients but the quantizer takes dim ${p.quantizer.dim}`,
+      );
     }
     return new ImageTokenizer(
-      m,
-      identity,
-      quantizer,
-      resolve(path),
-      linear,
-      encoderModel,
-      decoderModel,
-      options.backend,
+      p.manifest,
+      p.identity,
+      p.quantizer,
+      p.manifestPath,
+      p.linear,
+      p.encoderModel,
+      p.decoderModel,
+      p.backend,
     );
   }
 
@@ -300,20 +291,4 @@ export class ImageTokenizer {
     await this.encoderModel?.dispose();
     await this.decoderModel?.dispose();
   }
-}
-
-/**
- * Loads a tokenizer by built-in name ('default'), by manifest path, or by a directory holding
- * manifest.json. Unknown names fail with MMTOK_TOKENIZER_NOT_FOUND listing the built-ins.
- */
-export async function loadTokenizer(
-  nameOrManifestPath: string,
-  options: LoadTokenizerOptions = {},
-): Promise<ImageTokenizer> {
-  const path = await locateManifest(
-    nameOrManifestPath,
-    { manifestPath: builtinManifestPath, list: listTokenizers },
-    'tokenizer',
-  );
-  return ImageTokenizer.fromManifest(path, options);
 }

@@ -7,7 +7,7 @@ import { fmtFixed } from '../format.js';
 import { ProblemBox } from './problem-box.js';
 
 /** Difference amplification: reconstruction errors are a few levels, invisible at 1×. */
-const GAIN = 4;
+export const GAIN = 4;
 
 export interface Pixels {
   width: number;
@@ -15,7 +15,7 @@ export interface Pixels {
   rgba: Uint8ClampedArray<ArrayBuffer>;
 }
 
-async function decodePixels(blob: Blob): Promise<Pixels> {
+export async function decodePixels(blob: Blob): Promise<Pixels> {
   const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const ctx = canvas.getContext('2d')!;
@@ -24,7 +24,7 @@ async function decodePixels(blob: Blob): Promise<Pixels> {
   return { width: canvas.width, height: canvas.height, rgba: ctx.getImageData(0, 0, canvas.width, canvas.height).data };
 }
 
-function rgb(p: Pixels): Uint8Array {
+export function rgb(p: Pixels): Uint8Array {
   const out = new Uint8Array(p.width * p.height * 3);
   for (let i = 0, j = 0; i < p.rgba.length; i += 4, j += 3) {
     out[j] = p.rgba[i];
@@ -46,7 +46,7 @@ export function differenceImage(a: Pixels, b: Pixels): ImageData {
   return out;
 }
 
-function PixelCanvas({ image, label }: { image: ImageData; label: string }) {
+export function PixelCanvas({ image, label }: { image: ImageData; label: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const c = ref.current;

@@ -1,0 +1,67 @@
+/**
+ * The "Tokenize an image" view in real headless Chromium: the page runs @mmtok/image/browser on a
+ * picked PNG; its tokens and PSNR must be exactly what Node computes for the same file.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DashboardServer, startDashboard } from '@mmtok/cli';
+import { sha256Hex } from '@mmtok/core';
+import { psnr } from '@mmtok/diagnostics';
+import { loadTokenizer, readImage } from '@mmtok/image';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const coffee = join(root, '../../packages/image/assets/samples/coffee.png');
+const haveChromium = existsSync(CHROMIUM);
+
+// In CI a missing browser is a failure, not a skip (as in dashboard.e2e.test.ts).
+describe.skipIf(!haveChromium && !process.env.CI)('tokenize view in headless Chromium', () => {
+  let server: DashboardServer;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startDashboard({ reports: [] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('gives the tokens and the PSNR that Node gives for the same image', async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${server.url}#/tokenize`);
+    await page.getByTestId('tokenize-input').setInputFiles(coffee);
+    const result = page.getByTestId('tokenize-result');
+    await result.waitFor({ state: 'attached', timeout: 100_000 });
+
+    // Node, same file, same (js) kernels.
+    const tokenizer = await loadTokenizer('default', { backend: 'js' });
+    const image = await readImage(coffee);
+    const tokens = await tokenizer.encode(image);
+    const decoded = await tokenizer.decode(tokens);
+    const bytes = new Uint8Array(tokens.indices.buffer, tokens.indices.byteOffset, tokens.indices.byteLength);
+
+    expect(await result.getAttribute('data-sha256')).toBe(await sha256Hex(bytes));
+    expect(Number(await result.getAttribute('data-psnr'))).toBe(psnr(image.data, decoded.data));
+    expect(Number(await result.getAttribute('data-ssim'))).toBeGreaterThan(0.5);
+    await expect(result.locator('canvas').count()).resolves.toBe(3);
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,60 @@
+/** Loading image tokenizers from disk (Node): built-in names, manifest paths, folders. */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadManifestQuantizer, locateManifest, tokenizerIdentity } from '@mmtok/core/node';
+import { builtinManifestPath, listTokenizers } from './default.js';
+import { LinearPatchTransform } from './linear-tokenizer.js';
+import { manifestFiles, readManifest } from './manifest.js';
+import { OnnxModel } from './onnx-model.js';
+import { ImageTokenizer, type LoadTokenizerOptions } from './tokenizer.js';
+
+/** A manifest file and everything it names. */
+export async function loadManifestTokenizer(path: string, options: LoadTokenizerOptions = {}): Promise<ImageTokenizer> {
+  const { manifest: m, dir } = await readManifest(path);
+  const eps = options.executionProviders ?? ['cpu'];
+  const identity = await tokenizerIdentity(m, dir, manifestFiles(m));
+  const quantizer = await loadManifestQuantizer(m.quantizer, dir, path, { backend: options.backend });
+  let linear: LinearPatchTransform | undefined;
+  let encoderModel: OnnxModel | undefined;
+  let decoderModel: OnnxModel | undefined;
+  try {
+    if (m.encoder.kind === 'linear-patch') {
+      const file = resolve(dir, m.encoder.weights);
+      linear = LinearPatchTransform.deserialize(await readFile(file), m.encoder.patchSize, file);
+    } else {
+      encoderModel = await OnnxModel.load(resolve(dir, m.encoder.file), eps);
+    }
+    if (m.decoder.kind === 'onnx') decoderModel = await OnnxModel.load(resolve(dir, m.decoder.file), eps);
+    const manifestPath = resolve(path);
+    return ImageTokenizer.fromParts({
+      manifest: m,
+      identity,
+      quantizer,
+      manifestPath,
+      linear,
+      encoderModel,
+      decoderModel,
+      backend: options.backend,
+    });
+  } catch (e) {
+    await encoderModel?.dispose();
+    await decoderModel?.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Loads a tokenizer by built-in name ('default'), by manifest path, or by a directory holding
+ * manifest.json. Unknown names fail with MMTOK_TOKENIZER_NOT_FOUND listing the built-ins.
+ */
+export async function loadTokenizer(
+  nameOrManifestPath: string,
+  options: LoadTokenizerOptions = {},
+): Promise<ImageTokenizer> {
+  const path = await locateManifest(
+    nameOrManifestPath,
+    { manifestPath: builtinManifestPath, list: listTokenizers },
+    'tokenizer',
+  );
+  return loadManifestTokenizer(path, options);
+}
