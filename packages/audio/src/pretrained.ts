@@ -162,7 +162,8 @@ async function guessedManifest(src: RepoSource, dtype: string): Promise<AudioTok
       frameRate: d.sampleRate / d.paddingMultiple,
       ...(d.codebookSize ? { codebookSize: d.codebookSize } : {}),
     },
-    ...(d.bitrate ? { bitrate: d.bitrate } : {}),
+    // One-scale codecs: AudioTokenizer.bitrate() counts the levels the model really emits; SNAC's scales need the sum.
+    ...(d.scaleStrides && d.bitrate ? { bitrate: d.bitrate } : {}),
     metadata: {
       modelType: d.modelType,
       hopLength: d.hopLength,
