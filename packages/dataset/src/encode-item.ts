@@ -41,6 +41,7 @@ export interface DecodedItem {
 export interface EncodedSample {
   members: [string, Uint8Array][];
   tokens: number;
+  modality: 'image' | 'audio';
 }
 
 const ext = (name: string) => extname(name).toLowerCase();
@@ -164,6 +165,7 @@ export async function encodeItem(item: DecodedItem, tokenizers: Tokenizers): Pro
       ...item.text.map(([e, body]): [string, Uint8Array] => [`${ref.key}.${e}`, body]),
     ],
     tokens,
+    modality: media.modality,
   };
 }
 

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import type { TokenizerIdentity } from '@mmtok/core';
 import { MmtokError } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
-import { type DecodedItem, decodeItem, discardItem, encodeItem, type ItemRef } from './encode-item.js';
+import {
+  type DecodedItem,
+  decodeItem,
+  discardItem,
+  type EncodedSample,
+  encodeItem,
+  type ItemRef,
+} from './encode-item.js';
 import { errorInfo } from './errors.js';
 import { readJsonFile, writeJsonFile } from './json-files.js';
 import { isShardTemp, shardPaths } from './layout.js';
@@ -139,6 +146,7 @@ export async function writeShard(
   const failures: ItemFailure[] = [];
   const pending: [ShardItem, Promise<DecodedItem>][] = [];
   const source = withSamples(task.items);
+  const modalities = new Set<'image' | 'audio'>();
   let written = 0;
   let tokens = 0;
   let done = 0;
@@ -156,20 +164,20 @@ export async function writeShard(
     while (pending.length > 0) {
       const [item, decoding] = pending.shift()!;
       await pull();
+      let sample: EncodedSample | undefined;
       try {
-        const sample = await encodeItem(await decoding, tokenizers);
+        sample = await encodeItem(await decoding, tokenizers);
+      } catch (e) {
+        const { code, message } = errorInfo(e);
+        const member = item.member ? { member: item.member.key } : {};
+        failures.push({ key: item.key, source: item.path, ...member, code, message });
+      }
+      // Outside the item's try: a failing tar write fails the shard, not the item.
+      if (sample) {
         for (const [name, body] of sample.members) await tar.add(name, body);
         written++;
         tokens += sample.tokens;
-      } catch (e) {
-        const { code, message } = errorInfo(e);
-        failures.push({
-          key: item.key,
-          source: item.path,
-          ...(item.member ? { member: item.member.key } : {}),
-          code,
-          message,
-        });
+        modalities.add(sample.modality);
       }
       onItem?.(++done);
     }
@@ -193,7 +201,7 @@ export async function writeShard(
     tokens,
     bytes: (await stat(paths.tar)).size,
     seconds: Math.round((performance.now() - started) / 10) / 100,
-    tokenizers: await tokenizers.used(),
+    tokenizers: await tokenizers.identities(modalities),
     planHash: task.planHash,
     createdBy: `@mmtok/dataset ${VERSION}`,
   };

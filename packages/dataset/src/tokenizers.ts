@@ -33,9 +33,12 @@ export class Tokenizers {
     return this.audioP;
   }
 
-  /** Identities of the tokenizers used so far, for the shard marker. */
-  async used(): Promise<{ image?: TokenizerIdentity; audio?: TokenizerIdentity }> {
-    const [image, audio] = await Promise.all([this.imageP, this.audioP]);
+  /** Identities of the tokenizers of these modalities, for a shard marker. */
+  async identities(
+    modalities: ReadonlySet<'image' | 'audio'>,
+  ): Promise<{ image?: TokenizerIdentity; audio?: TokenizerIdentity }> {
+    const image = modalities.has('image') ? await this.image() : undefined;
+    const audio = modalities.has('audio') ? await this.audio() : undefined;
     return {
       ...(image ? { image: { ...image.identity } } : {}),
       ...(audio ? { audio: { ...audio.identity } } : {}),

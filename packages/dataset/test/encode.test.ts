@@ -92,6 +92,7 @@ describe('encodeDataset', () => {
     const index = JSON.parse(await readFile(join(dir, 'dataset.json'), 'utf8'));
     const perImage = py.samples['000000000'].indices.length;
     expect(index).toMatchObject({ items: 7, failures: 0, tokens: 7 * perImage });
+    expect(index.tokenizers).toEqual({ image: { ...tokenizer.identity } });
     expect(index.shards.map((s: { items: number }) => s.items)).toEqual([3, 3, 1]);
     // The reader the pack command uses sees the same samples.
     const read = [];

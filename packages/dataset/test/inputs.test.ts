@@ -129,6 +129,8 @@ describe('dataset inputs', () => {
       expect(file.header.shape).toEqual(expected.shape);
       expect(Array.from(file.indices)).toEqual(Array.from(expected.indices));
       expect(sample.meta).toMatchObject({ modality: 'audio', sampleRate: rate, samples: data.length });
+      const marker = JSON.parse(await readFile(join(out, 'shard-00000.json'), 'utf8'));
+      expect(marker.tokenizers).toEqual({ audio: { ...tokenizer.identity } });
     } finally {
       await tokenizer.dispose();
     }
