@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readTokenFile } from '@mmtok/core/node';
+import { type HubServer, startHubServer } from '@mmtok/hub/test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,12 +25,14 @@ if (!hasEspeak && process.env.CI === 'true') throw new Error('CI=true but espeak
 
 let dir: string;
 
+let env: NodeJS.ProcessEnv = {};
+
 function mmtok(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--conditions=source', '--import', TSX, MAIN, ...args],
-      { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 },
+      { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
       },
@@ -112,29 +115,49 @@ describe.skipIf(!hasEspeak)('mmtok train --encoder (semantic units)', () => {
   });
 });
 
-describe('mmtok train --encoder on images (ViT-like patch tokens)', () => {
+describe('mmtok train --encoder hf:… on images (ViT-like patch tokens)', () => {
   let imgDir: string;
+  let server: HubServer;
   const run = (...args: string[]) => {
     dir = imgDir;
     return mmtok(...args);
   };
   beforeAll(async () => {
     imgDir = await mkdtemp(join(tmpdir(), 'mmtok-cli-semantic-image-'));
+    // The model comes from the test Hub (127.0.0.1) into a private cache.
+    const files: Record<string, Uint8Array> = {};
+    for (const f of ['config.json', 'preprocessor_config.json', 'onnx/model.onnx'])
+      files[f] = await readFile(join(IMAGES, 'vit-like', f));
+    server = await startHubServer({ 'test/vit-like': { files } });
+    env = { HF_ENDPOINT: server.endpoint, HF_HUB_CACHE: join(imgDir, 'hub-cache') };
     await mkdir(join(imgDir, 'photos'));
     for (const f of ['scene.png', 'square.png']) await copyFile(join(IMAGES, f), join(imgDir, 'photos', f));
     await copyFile(join(here, 'fixtures', 'coins-48x38.png'), join(imgDir, 'coins.png'));
   });
   afterAll(async () => {
+    env = {};
+    await server?.close();
     if (imgDir) await rm(imgDir, { recursive: true, force: true });
   });
 
   it('trains, encodes, diagnoses without reconstruction, and refuses to decode', async () => {
-    const model = join(IMAGES, 'vit-like');
-    const train = await run('train', 'photos/', '-o', 'units/', '--encoder', model, '--codebook-size', '6', '--json');
+    const train = await run(
+      'train',
+      'photos/',
+      '-o',
+      'units/',
+      '--encoder',
+      'hf:test/vit-like',
+      '--codebook-size',
+      '6',
+      '--json',
+    );
     expect(train.code, train.stderr).toBe(0);
     const t = JSON.parse(train.stdout);
     expect(t).toMatchObject({ modality: 'image', quantizer: 'vq', images: 2, patches: 32 });
     expect(t.codebook.perLevel[0].used + t.codebook.perLevel[0].dead.count).toBe(6);
+    const manifest = JSON.parse(await readFile(join(imgDir, 'units', 'manifest.json'), 'utf8'));
+    expect(manifest.encoder.source).toBe(`hf:test/vit-like@${server.commitOf('test/vit-like')}`);
 
     const enc = await run('encode', 'coins.png', '-o', 'coins.mmtok', '--tokenizer', 'units/', '--json');
     expect(enc.code, enc.stderr).toBe(0);
