@@ -6,15 +6,15 @@
 
 /** @type {Record<string, { package: string; mutate: string[]; testFiles: string[] }>} */
 export const TARGETS = {
-  core: {
+  fsq: {
     package: 'packages/core',
-    mutate: ['src/backends/fsq-spec.ts', 'src/io/token-file.ts', 'src/io/checksum.ts'],
-    testFiles: [
-      'test/fsq-spec.test.ts',
-      'test/reference-backends.test.ts',
-      'test/kernels-closed-form.test.ts',
-      'test/token-file.test.ts',
-    ],
+    mutate: ['src/backends/fsq-spec.ts'],
+    testFiles: ['test/fsq-spec.test.ts', 'test/reference-backends.test.ts', 'test/kernels-closed-form.test.ts'],
+  },
+  'token-file': {
+    package: 'packages/core',
+    mutate: ['src/io/token-file.ts', 'src/io/checksum.ts'],
+    testFiles: ['test/token-file.test.ts'],
   },
   video: {
     package: 'packages/video',
@@ -33,7 +33,7 @@ export const TARGETS = {
   },
 };
 
-const name = process.env.MMTOK_MUTATE_TARGET ?? 'core';
+const name = process.env.MMTOK_MUTATE_TARGET ?? 'fsq';
 const target = TARGETS[name];
 if (!target) throw new Error(`unknown MMTOK_MUTATE_TARGET '${name}' (targets: ${Object.keys(TARGETS).join(', ')})`);
 const out = `bench-results/mutation/${name}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fsqBasis, fsqLevelIndex, fsqLevelThresholds } from '../src/backends/fsq-spec.js';
+import { fsqBasis, fsqLevelIndex, fsqLevelThresholds, roundHalfEven } from '../src/backends/fsq-spec.js';
 import { fsqEncode } from '../src/backends/js/scalar.js';
 import { Random } from '../src/index.js';
 import { runSeed } from './helpers.js';
@@ -14,6 +14,11 @@ function nextUp(v: number): number {
   i[0] += v > 0 ? 1 : -1;
   return f[0];
 }
+
+it('roundHalfEven rounds as torch.round: halves to the even neighbour', () => {
+  const cases = [0.5, 1.5, 2.5, 3.5, -0.5, -1.5, -2.5, 2.4999, 0.49, -2.6, 7, -7.5];
+  expect(cases.map(roundHalfEven)).toEqual([0, 2, 2, 4, -0, -2, -2, 2, 0, -3, 7, -8]);
+});
 
 describe('the js FSQ kernel evaluates the formula exactly', () => {
   for (const levels of [
