@@ -92,13 +92,19 @@ async function tarItems(path: string): Promise<DatasetItem[]> {
   return keys.map((key, ordinal) => ({ path: resolve(path), member: { key, ordinal } }));
 }
 
+/** Media files and tar shards among `files` (a folder walk or a glob's matches). */
+async function mediaAndTars(input: string, files: string[], what: string): Promise<DatasetItem[]> {
+  const tars = files.filter((f) => lower(f).endsWith('.tar')).sort();
+  const media = files.filter((f) => hasExtension(f, MEDIA_EXTENSIONS));
+  if (tars.length + media.length === 0) notFound(input, what);
+  return [...media.map((f) => ({ path: resolve(f) })), ...(await Promise.all(tars.map(tarItems))).flat()];
+}
+
 async function expandOne(input: string): Promise<DatasetItem[]> {
   const k = await kind(input);
   if (k === 'dir') {
     const files = await glob('**/*', { cwd: input, absolute: true, onlyFiles: true, dot: false });
-    const media = files.filter((f) => hasExtension(f, MEDIA_EXTENSIONS));
-    if (media.length === 0) notFound(input, `folder holds no images or audio (${MEDIA_EXTENSIONS.join(', ')})`);
-    return media.map((f) => ({ path: resolve(f) }));
+    return mediaAndTars(input, files, `folder holds no images, audio (${MEDIA_EXTENSIONS.join(', ')}) or tar shards`);
   }
   if (k === 'file') {
     if (lower(input).endsWith('.tar')) return tarItems(input);
@@ -107,10 +113,7 @@ async function expandOne(input: string): Promise<DatasetItem[]> {
   }
   if (isDynamicPattern(input)) {
     const files = await glob(input, { absolute: true, onlyFiles: true, dot: false, expandDirectories: false });
-    const tars = files.filter((f) => lower(f).endsWith('.tar')).sort();
-    const media = files.filter((f) => hasExtension(f, MEDIA_EXTENSIONS));
-    if (tars.length + media.length === 0) notFound(input, 'matches no images, audio or tar shards');
-    return [...media.map((f) => ({ path: resolve(f) })), ...(await Promise.all(tars.map(tarItems))).flat()];
+    return mediaAndTars(input, files, 'matches no images, audio or tar shards');
   }
   return notFound(input, 'no such file or folder');
 }

@@ -2,9 +2,8 @@
  * The worker pool: piscina on worker_threads, one shard per thread at a time. From the TypeScript
  * sources (tests, tsx) the threads load the worker through tsx with the `source` condition.
  */
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { MmtokError } from '@mmtok/core';
 import { Piscina } from 'piscina';
@@ -14,11 +13,13 @@ import type { ShardTask } from './shard.js';
 export const defaultWorkers = (): number => availableParallelism();
 
 function workerOptions(): { filename: string; execArgv: string[] } {
+  // From the sources (import.meta.url ends in .ts) a small .mjs entry registers tsx in the thread.
   const fromSource = import.meta.url.endsWith('.ts');
-  const filename = fileURLToPath(new URL(`./pool-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url));
-  if (!fromSource) return { filename, execArgv: [] };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { filename, execArgv: ['--conditions=source', '--import', tsx] };
+  const entry = fromSource ? './pool-worker-source.mjs' : './pool-worker.js';
+  return {
+    filename: fileURLToPath(new URL(entry, import.meta.url)),
+    execArgv: fromSource ? ['--conditions=source'] : [],
+  };
 }
 
 export class ShardPool {

@@ -1,6 +1,5 @@
 /**
  * The tokenizers one worker uses, loaded once each (images and audio share the `--tokenizer` spec, as in `mmtok encode`).
- * Static imports: tsx's loader does not see dynamic imports inside pool threads.
  */
 import { type AudioTokenizer, loadAudioTokenizer } from '@mmtok/audio';
 import type { TokenizerIdentity } from '@mmtok/core';

@@ -12,7 +12,7 @@ import { decodeTokenFile } from '@mmtok/core';
 import { loadTokenizer, readImage } from '@mmtok/image';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatasetSample, encodeDataset, expandBraces, readDatasetSamples } from '../src/index.js';
-import { makeImages } from './helpers.js';
+import { makeImages, outputDigests } from './helpers.js';
 
 let root: string;
 let images: string[];
@@ -43,7 +43,8 @@ for shard, chunk in (("00008", samples[:3]), ("00009", samples[3:])):
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'mmtok-dataset-inputs-'));
   images = await makeImages(join(root, 'images'), 4, 32);
-  execFileSync('/usr/bin/python3', ['-c', MAKE_TARS, root, ...images]);
+  await mkdir(join(root, 'web'));
+  execFileSync('/usr/bin/python3', ['-c', MAKE_TARS, join(root, 'web'), ...images]);
 }, 120_000);
 
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -58,7 +59,7 @@ describe('dataset inputs', () => {
   it('reads WebDataset tars as streams: tokens of the image member, text and JSON carried over', async () => {
     const out = join(root, 'from-tars');
     const r = await encodeDataset({
-      inputs: [join(root, 'data-{00008..00009}.tar')],
+      inputs: [join(root, 'web', 'data-{00008..00009}.tar')],
       output: out,
       shardSize: 2,
       workers: 2,
@@ -73,7 +74,7 @@ describe('dataset inputs', () => {
       ['000000004', 'b/s4', 'last'],
     ]);
     expect(samples.map((s) => s.meta.meta)).toEqual([{ id: 10 }, undefined, { id: 13 }, undefined]);
-    expect(samples[0].meta.source).toBe(join(root, 'data-00008.tar'));
+    expect(samples[0].meta.source).toBe(join(root, 'web', 'data-00008.tar'));
     const tokenizer = await loadTokenizer('default');
     try {
       for (const [s, image] of [samples[0], samples[1], samples[2], samples[3]].map(
@@ -89,6 +90,15 @@ describe('dataset inputs', () => {
     expect(errors.map((l) => JSON.parse(l))).toEqual([
       expect.objectContaining({ key: '000000002', member: 'a/s2', code: 'MMTOK_UNSUPPORTED' }),
     ]);
+  });
+
+  it('takes the tars of a folder as the same inputs as their brace pattern', async () => {
+    const pattern = join(root, 'pattern');
+    const folder = join(root, 'folder');
+    await encodeDataset({ inputs: [join(root, 'web', 'data-{00008..00009}.tar')], output: pattern, workers: 1 });
+    await encodeDataset({ inputs: [join(root, 'web')], output: folder, workers: 1 });
+    expect(await outputDigests(folder)).toEqual(await outputDigests(pattern));
+    expect(Object.keys(await outputDigests(folder))).toContain('shard-00000.tar');
   });
 
   it('keeps the fields of a .jsonl list (captions as text members), with paths relative to the list', async () => {
