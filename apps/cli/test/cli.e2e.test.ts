@@ -265,6 +265,8 @@ describe('bad inputs fail clearly and leave no output', () => {
     await chmod(join(dir, 'locked'), 0o555);
     // mkdtemp's 0700 would keep `nobody` out of the inputs too.
     await chmod(dir, 0o755);
+    const probe = await mmtokAs(UNPRIVILEGED, ['--version']);
+    expect(probe.code, `the unprivileged user cannot run mmtok from this checkout: ${probe.stderr}`).toBe(0);
     const r = await mmtokAs(UNPRIVILEGED, ['encode', PNG, '-o', 'locked/x.mmtok']);
     expectError(r, 1, 'MMTOK_IO', 'locked');
     expect(await filesUnder('locked')).toEqual([]);
