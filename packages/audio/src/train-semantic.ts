@@ -1,15 +1,7 @@
 import { join } from 'node:path';
-import {
-  concatRows,
-  fitFeatureCodebook,
-  gatherRows,
-  type LinearTrainingProgress,
-  MmtokError,
-  Random,
-  sortedSample,
-} from '@mmtok/core';
+import { collectFeatureRows, fitFeatureCodebook, type LinearTrainingProgress, MmtokError, Random } from '@mmtok/core';
 import { OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
-import { CodebookAccumulator, type CodebookHealth } from '@mmtok/diagnostics';
+import { type CodebookHealth, healthSummary, quantizerUsage } from '@mmtok/diagnostics';
 import { type HubOptions, resolveModelFolder } from '@mmtok/hub';
 import { checkAudio, convertAudio, readAudio } from './io.js';
 import { type AudioTokenizerManifest, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from './manifest.js';
@@ -74,7 +66,6 @@ export async function trainSemanticAudioTokenizer(
   }
   if (!Array.isArray(inputs) || inputs.length === 0) throw new MmtokError('MMTOK_EMPTY', 'no training audio given');
   const seed = options.seed ?? 0;
-  const maxFrames = options.maxFrames ?? 50000;
   const report = options.onProgress;
   const folder = await resolveModelFolder(options.model, { dtype: options.dtype, hub: options.hub });
   const facts = await readAudioFeatureModel(folder.dir);
@@ -93,29 +84,26 @@ export async function trainSemanticAudioTokenizer(
     { ...encoder, inputRank: 2 },
     options.executionProviders,
   );
-  const rng = new Random(seed);
-  const perInput = Math.max(1, Math.ceil(maxFrames / inputs.length));
-  const chunks: Float32Array[] = [];
-  let D = 0;
   let seconds = 0;
-  try {
-    for (const item of inputs) {
-      const what = typeof item === 'string' ? item : 'training audio';
-      const raw =
-        typeof item === 'string' ? await readAudio(item, { sampleRate: facts.sampleRate, channels: 1 }) : item;
-      checkAudio(raw, what);
-      const a = await convertAudio(raw, facts.sampleRate, 1);
-      seconds += a.length / facts.sampleRate;
-      report?.({ stage: 'read', detail: what });
-      const f = await audioFeatures(model, a.data, facts);
-      D = f.dim;
-      const pick = f.rows <= perInput ? [...Array(f.rows).keys()] : sortedSample(rng, f.rows, perInput);
-      chunks.push(gatherRows(f.data, f.dim, pick));
-    }
-  } finally {
-    await model.dispose();
-  }
-  const { rows, total } = concatRows(chunks, D);
+  const featuresOf = async (item: string | AudioBuffer) => {
+    const what = typeof item === 'string' ? item : 'training audio';
+    const raw = typeof item === 'string' ? await readAudio(item, { sampleRate: facts.sampleRate, channels: 1 }) : item;
+    checkAudio(raw, what);
+    const a = await convertAudio(raw, facts.sampleRate, 1);
+    seconds += a.length / facts.sampleRate;
+    report?.({ stage: 'read', detail: what });
+    return audioFeatures(model, a.data, facts);
+  };
+  const {
+    rows,
+    total,
+    dim: D,
+  } = await collectFeatureRows<string | AudioBuffer>(
+    inputs,
+    featuresOf,
+    options.maxFrames ?? 50000,
+    new Random(seed),
+  ).finally(() => model.dispose());
   const fitted = await fitFeatureCodebook(rows, total, D, {
     quantizer: options.quantizer,
     codebookSize: options.codebookSize ?? 100,
@@ -129,10 +117,7 @@ export async function trainSemanticAudioTokenizer(
   // Codebook health on the training frames: how many codes k-means left unused, how evenly used.
   const q = fitted.quantizer;
   const x = fitted.projection ? await fitted.projection.forward(rows, { backend: options.backend }) : rows;
-  const idx = await q.encode({ data: x, shape: [total, q.dim] }, { backend: options.backend });
-  const health = new CodebookAccumulator({ codebookSize: q.codebookSize, levels: q.numQuantizers })
-    .update({ data: idx.data, shape: q.numQuantizers === 1 ? [total] : [total, q.numQuantizers] })
-    .stats();
+  const health = await quantizerUsage(q, x, total, options.backend);
 
   report?.({ stage: 'write' });
   const frameRate = facts.sampleRate / facts.hopLength;
@@ -155,9 +140,7 @@ export async function trainSemanticAudioTokenizer(
       frames: total,
       featureDim: D,
       pcaExplainedVariance: Number(fitted.explained.toFixed(6)),
-      utilization: health.perLevel.map((l) => Number(l.utilization.toFixed(6))),
-      perplexity: health.perLevel.map((l) => Number(l.perplexity.toFixed(4))),
-      deadCodes: health.perLevel.map((l) => l.dead.count),
+      ...healthSummary(health),
       seed,
     },
   };

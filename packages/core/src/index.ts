@@ -59,7 +59,9 @@ export { canonicalJson, identityFromDigests } from './tokenizer/identity-hash.js
 export { checkTokenIdentity } from './tokenizer/token-identity.js';
 export { EmaCodebook, type EmaCodebookOptions, type EmaUpdate } from './training/ema.js';
 export {
+  collectFeatureRows,
   FEATURE_PROJECTION_FORMAT,
+  type FeatureRows,
   type FitFeatureCodebookOptions,
   type FittedFeatureCodebook,
   fitFeatureCodebook,

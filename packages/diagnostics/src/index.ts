@@ -58,6 +58,7 @@ export {
   onnxPairDistance,
 } from './learned.js';
 export { hzToMel, type MelOptions, melFilterbank, melToHz } from './mel.js';
+export { healthSummary, quantizerUsage } from './quantizer-usage.js';
 export { bitrate, type RateFigures, type RateOptions, rateFigures } from './rate.js';
 export {
   type AggregateMetric,

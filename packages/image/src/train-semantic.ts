@@ -1,15 +1,7 @@
 import { join } from 'node:path';
-import {
-  concatRows,
-  fitFeatureCodebook,
-  gatherRows,
-  type LinearTrainingProgress,
-  MmtokError,
-  Random,
-  sortedSample,
-} from '@mmtok/core';
+import { collectFeatureRows, fitFeatureCodebook, type LinearTrainingProgress, MmtokError, Random } from '@mmtok/core';
 import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
-import { CodebookAccumulator, type CodebookHealth } from '@mmtok/diagnostics';
+import { type CodebookHealth, healthSummary, quantizerUsage } from '@mmtok/diagnostics';
 import { type HubOptions, resolveModelFolder } from '@mmtok/hub';
 import { checkImage, readImage } from './io.js';
 import {
@@ -88,26 +80,24 @@ export async function trainSemanticImageTokenizer(
     { ...encoder, inputRank: 4 },
     options.executionProviders,
   );
-  const rng = new Random(seed);
-  const perInput = Math.max(1, Math.ceil((options.maxPatches ?? 50000) / inputs.length));
-  const chunks: Float32Array[] = [];
-  let D = 0;
-  try {
-    for (const item of inputs) {
-      const what = typeof item === 'string' ? item : 'training image';
-      const image = typeof item === 'string' ? await readImage(item) : item;
-      checkImage(image, what);
-      report?.({ stage: 'read', detail: what });
-      const f = await imageFeatures(model, await preprocessForFeatures(image, facts.preprocessing), facts);
-      const n = f.gridH * f.gridW;
-      D = f.dim;
-      const pick = n <= perInput ? [...Array(n).keys()] : sortedSample(rng, n, perInput);
-      chunks.push(gatherRows(f.data, f.dim, pick));
-    }
-  } finally {
-    await model.dispose();
-  }
-  const { rows, total } = concatRows(chunks, D);
+  const featuresOf = async (item: string | RgbImage) => {
+    const what = typeof item === 'string' ? item : 'training image';
+    const image = typeof item === 'string' ? await readImage(item) : item;
+    checkImage(image, what);
+    report?.({ stage: 'read', detail: what });
+    const f = await imageFeatures(model, await preprocessForFeatures(image, facts.preprocessing), facts);
+    return { data: f.data, rows: f.gridH * f.gridW, dim: f.dim };
+  };
+  const {
+    rows,
+    total,
+    dim: D,
+  } = await collectFeatureRows<string | RgbImage>(
+    inputs,
+    featuresOf,
+    options.maxPatches ?? 50000,
+    new Random(seed),
+  ).finally(() => model.dispose());
   const fitted = await fitFeatureCodebook(rows, total, D, {
     quantizer: options.quantizer,
     codebookSize: options.codebookSize ?? 256,
@@ -120,10 +110,7 @@ export async function trainSemanticImageTokenizer(
   });
   const q = fitted.quantizer;
   const x = fitted.projection ? await fitted.projection.forward(rows, { backend: options.backend }) : rows;
-  const idx = await q.encode({ data: x, shape: [total, q.dim] }, { backend: options.backend });
-  const health = new CodebookAccumulator({ codebookSize: q.codebookSize, levels: q.numQuantizers })
-    .update({ data: idx.data, shape: q.numQuantizers === 1 ? [total] : [total, q.numQuantizers] })
-    .stats();
+  const health = await quantizerUsage(q, x, total, options.backend);
 
   report?.({ stage: 'write' });
   const manifest: SemanticImageManifest = {
@@ -142,9 +129,7 @@ export async function trainSemanticImageTokenizer(
       patches: total,
       featureDim: D,
       pcaExplainedVariance: Number(fitted.explained.toFixed(6)),
-      utilization: health.perLevel.map((l) => Number(l.utilization.toFixed(6))),
-      perplexity: health.perLevel.map((l) => Number(l.perplexity.toFixed(4))),
-      deadCodes: health.perLevel.map((l) => l.dead.count),
+      ...healthSummary(health),
       seed,
     },
   };

@@ -1,9 +1,10 @@
 import { configWithoutWeights, type QuantizerConfig } from '../config.js';
 import { type AnyQuantizer, createQuantizer } from '../create.js';
 import { MmtokError } from '../errors.js';
+import type { Random } from '../random.js';
 import { LinearTransform } from '../transforms/linear.js';
 import { type FitProgress, fitQuantizer } from './fit.js';
-import { fitRowPca, type LinearTrainingProgress } from './pca-quantizer.js';
+import { concatRows, fitRowPca, gatherRows, type LinearTrainingProgress, sortedSample } from './pca-quantizer.js';
 
 /** `format` metadata of a semantic tokenizer's projection file (PCA of encoder features). */
 export const FEATURE_PROJECTION_FORMAT = 'mmtok-feature-projection';
@@ -96,4 +97,40 @@ export async function fitFeatureCodebook(
     quantizer,
     entry: { config: configWithoutWeights(config), file: quantizerFile },
   };
+}
+
+/** An encoder's output for one input: `rows` feature vectors of `dim` values. */
+export interface FeatureRows {
+  data: Float32Array;
+  rows: number;
+  dim: number;
+}
+
+/**
+ * The training rows of a semantic codebook: `featuresOf` runs on each input in turn and at most
+ * ⌈maxRows / inputs⌉ of its rows are kept, drawn by `rng` and kept in order, so that one long input
+ * does not dominate. Returns [total, dim] rows.
+ */
+export async function collectFeatureRows<T>(
+  inputs: readonly T[],
+  featuresOf: (item: T) => Promise<FeatureRows>,
+  maxRows: number,
+  rng: Random,
+): Promise<{ rows: Float32Array; total: number; dim: number }> {
+  const perInput = Math.max(1, Math.ceil(maxRows / inputs.length));
+  const chunks: Float32Array[] = [];
+  let dim = 0;
+  for (const item of inputs) {
+    const f = await featuresOf(item);
+    if (dim !== 0 && f.dim !== dim) {
+      throw new MmtokError(
+        'MMTOK_MISMATCH',
+        `the model made ${f.dim}-dim features for one input and ${dim} for another`,
+      );
+    }
+    dim = f.dim;
+    const pick = f.rows <= perInput ? [...Array(f.rows).keys()] : sortedSample(rng, f.rows, perInput);
+    chunks.push(gatherRows(f.data, f.dim, pick));
+  }
+  return { ...concatRows(chunks, dim), dim };
 }
