@@ -72,8 +72,10 @@ describe('published tarballs', () => {
       '--input-type=module',
       '-e',
       `import { createQuantizer } from '@mmtok/core';
-       const q = await createQuantizer({ type: 'fsq', levels: [8, 5, 5, 5] }, { backend: 'webgpu' });
-       try { await q.encode({ data: new Float32Array(4), shape: [1, 4] }); } catch (e) { console.log(e.code, e.message); }`,
+       try {
+         const q = await createQuantizer({ type: 'fsq', levels: [8, 5, 5, 5] }, { backend: 'webgpu' });
+         await q.encode({ data: new Float32Array(4), shape: [1, 4] });
+       } catch (e) { console.log(e.code, e.message); }`,
     ]);
     expect(stderr).toBe('');
     expect(stdout).toMatch(/^MMTOK_BACKEND .*npm install webgpu/);
