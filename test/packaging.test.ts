@@ -117,12 +117,12 @@ describe('published tarballs', () => {
     expect([back.width, back.height]).toEqual([(await readImage(coffee)).width, (await readImage(coffee)).height]);
     const index = await readFile(join(dir, 'app/site/index.html'), 'utf8');
     expect(index).toContain('<script');
-  });
+  }, 180_000);
 
   it('type-check with skipLibCheck: false', async () => {
     const { stdout, stderr } = await inApp('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']).catch(
       (e: { stdout: string; stderr: string }) => e,
     );
     expect(stdout + stderr).toBe('');
-  });
+  }, 180_000);
 });
