@@ -4,6 +4,8 @@
  */
 import { MmtokError } from '@mmtok/core';
 import { openAudioWriter, readAudio, streamAudio, type WriteAudioOptions } from './io.js';
+// Static: manifest.ts loads semantic.js with any tokenizer anyway, and worker threads need no dynamic import.
+import { SemanticAudioCodec } from './semantic.js';
 import { type AudioTokenizer, concatTokenSets, type EncodeAudioOptions } from './tokenizer.js';
 import type { AudioBuffer, AudioTokenSet } from './types.js';
 
@@ -25,7 +27,6 @@ export async function encodeAudioFile(
   options: EncodeAudioFileOptions = {},
 ): Promise<AudioTokenSet> {
   const chunkSamples = Math.max(1, Math.round((options.chunkSeconds ?? 10) * tokenizer.sampleRate));
-  const { SemanticAudioCodec } = await import('./semantic.js');
   if (tokenizer.codec instanceof SemanticAudioCodec) {
     // A feature model normalizes per utterance and attends over the whole clip: chunks would change
     // every token, so the file is encoded at once (docs/semantic.md: split long recordings first).
