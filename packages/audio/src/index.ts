@@ -58,14 +58,6 @@ export {
   type PretrainedAudioModelType,
   type PretrainedCodecDescription,
 } from './pretrained-config.js';
-export { loadPretrainedAudioTokenizer, type LoadPretrainedAudioOptions } from './pretrained.js';
-export { type ChunkedEncodeOptions, encodeChunked } from './pretrained-chunking.js';
-export {
-  describePretrainedCodec,
-  PRETRAINED_AUDIO_MODEL_TYPES,
-  type PretrainedAudioModelType,
-  type PretrainedCodecDescription,
-} from './pretrained-config.js';
 export {
   type AudioFeatureModelFacts,
   audioFeatures,
