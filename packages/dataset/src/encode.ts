@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { listDatasetItems } from './inputs.js';
 import { isShardTemp } from './layout.js';
 import { DEFAULT_SHARD_SIZE, planShards, prepareOutput, writePlan } from './plan.js';
-import { ShardPool } from './pool.js';
+import { defaultWorkers, ShardPool } from './pool.js';
 import { type DatasetProgressCallback, ProgressTracker } from './progress.js';
 import type { ShardMarker, ShardTask } from './shard.js';
 import { type DatasetIndex, type ShardFailure, writeIndex, writeShardFailure } from './status.js';
@@ -78,7 +78,9 @@ export async function encodeDataset(options: EncodeDatasetOptions): Promise<Enco
     tasks.reduce((n, t) => n + t.items.length, 0),
     options.onProgress,
   );
-  const pool = new ShardPool(options.workers);
+  // No more threads than shards: each thread loads its own tokenizers.
+  const workers = options.workers ?? defaultWorkers();
+  const pool = new ShardPool(tasks.length > 0 && workers > tasks.length ? tasks.length : workers);
   const failed: ShardFailure[] = [];
   let skipped = 0;
   try {
