@@ -64,9 +64,16 @@ describe('video metrics, closed forms', () => {
     const same = videoReportItem(videoMetrics(ref, ref, { dataRange: 10, ssim: false, worst: 1 }));
     expect(same.values).toEqual({ psnr: null, psnrMin: null, flicker: 0 });
     expect(same.video.worstFrames).toEqual([{ frame: 0, psnr: null }]);
-    const withSsim = videoReportItem(videoMetrics(ref, est, { dataRange: 10, ssim: true, worst: 1, sigma: 0.1 }));
+    expect(same.video.psnr).toEqual({ mean: null, min: null, max: null, std: null });
+    const m2 = videoMetrics(ref, est, { dataRange: 10, ssim: true, worst: 1, sigma: 0.1 });
+    const withSsim = videoReportItem(m2);
     expect(Object.keys(withSsim.values)).toEqual(['psnr', 'psnrMin', 'ssim', 'ssimMin', 'flicker']);
-    expect(withSsim.video.ssim).toBeDefined();
+    expect(withSsim.video.ssim).toEqual({
+      mean: m2.ssim!.mean,
+      min: m2.ssim!.min,
+      max: m2.ssim!.max,
+      std: m2.ssim!.std,
+    });
     expect(withSsim.video.worstFrames[0]).toHaveProperty('ssim');
   });
 
