@@ -497,7 +497,7 @@ type DashboardResult =
 const dashboard = defineCommand({
   usage: 'dashboard [...reports]',
   description: 'Open diagnostics reports in the dashboard web app, served on 127.0.0.1 (read-only, nothing uploaded)',
-  options: ['port', 'export'],
+  options: ['port', 'export', 'urlToken'],
   examples: [
     'mmtok dashboard report/report.json',
     'mmtok dashboard default/ trained/ --port 8080    # two reports (folders holding report.json), compare A/B',
@@ -510,7 +510,7 @@ const dashboard = defineCommand({
       if (o.port !== undefined) throw usageError('--port and --export do not go together: an export is not served');
       return { mode: 'export', ...(await api.exportDashboard({ reports: args, outDir: o.export })) };
     }
-    const server = await api.startDashboard({ reports: args, port: o.port });
+    const server = await api.startDashboard({ reports: args, port: o.port, urlToken: o.urlToken });
     // Serve until interrupted; close cleanly so the port is released at once.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => void server.close().then(() => process.exit(0)));

@@ -133,6 +133,7 @@ export const OPTIONS = {
   dtype: choice('--dtype <type>', 'Pretrained hf:… tokenizers: which ONNX weights to load (default fp32)', DTYPES),
   port: integer('--port <n>', 'Port on 127.0.0.1 to serve on (default: a free one)', 0),
   export: text('--export <dir>', 'Write a static copy of the dashboard into <dir> instead of serving it'),
+  urlToken: flag('--url-token', 'Dashboard: serve under a random path that other users of this machine cannot guess'),
   maxPixels: integer(
     '--max-pixels <n>',
     'Images: refuse inputs larger than this many pixels, read from the header before decoding (default 50000000)',

@@ -21,14 +21,14 @@ let appDir: string;
 let reportPath: string;
 let png: Buffer;
 
-function get(base: string, path: string): Promise<{ status: number; body: string }> {
+function get(base: string, path: string): Promise<{ status: number; body: string; location?: string }> {
   const u = new URL(base);
   return new Promise((ok, fail) => {
     const req = request({ host: u.hostname, port: u.port, path }, (res) => {
       let body = '';
       res.setEncoding('latin1');
       res.on('data', (c) => (body += c));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => ok({ status: res.statusCode ?? 0, body, location: res.headers.location }));
     });
     req.on('error', fail);
     req.end();
@@ -150,5 +150,26 @@ describe('serving a hostile report', () => {
     const r = await get(server.url, `/${swapped}`);
     expect(r.status).toBe(404);
     expect(r.body).not.toContain('SECRET');
+  });
+});
+
+describe('a random token in the URL (--url-token)', () => {
+  it('serves everything under /<token>/ only', async () => {
+    const server = await startDashboard({ reports: [reportPath], appDir, urlToken: true });
+    try {
+      const token = new URL(server.url).pathname.split('/')[1];
+      expect(token).toMatch(/^[A-Za-z0-9_-]{24}$/);
+      expect((await get(server.url, `/${token}/`)).body).toContain('<title>app</title>');
+      expect((await get(server.url, `/${token}/api/reports.json`)).status).toBe(200);
+      expect((await get(server.url, `/${token}`)).location).toBe(`/${token}/`);
+      for (const path of ['/', '/index.html', '/api/reports.json', `/${token.slice(1)}/api/reports.json`]) {
+        expect((await get(server.url, path)).status, path).toBe(404);
+      }
+      const other = await startDashboard({ reports: [reportPath], appDir, urlToken: true });
+      expect(new URL(other.url).pathname).not.toBe(new URL(server.url).pathname);
+      await other.close();
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -28,6 +28,8 @@ export interface StartDashboardOptions {
   host?: string;
   /** The built dashboard (index.html + assets/). Default: apps/dashboard/dist. */
   appDir?: string;
+  /** Serve under a random path (`http://127.0.0.1:<port>/<token>/`) that other local users cannot guess. */
+  urlToken?: boolean;
 }
 
 export interface ExportDashboardOptions {
@@ -79,7 +81,8 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Da
   }
   const appDir = await appDirOf(options.appDir);
   const catalog = await buildCatalog(options.reports);
-  return serveDashboard({ appDir, catalog, host: options.host ?? '127.0.0.1', port });
+  const token = options.urlToken ? randomBytes(18).toString('base64url') : undefined;
+  return serveDashboard({ appDir, catalog, host: options.host ?? '127.0.0.1', port, token });
 }
 
 async function exists(path: string): Promise<boolean> {

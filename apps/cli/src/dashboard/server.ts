@@ -131,14 +131,19 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-/** Starts the server; `port` 0 picks a free one. */
+/**
+ * Starts the server; `port` 0 picks a free one. With `token`, everything is served under
+ * `/<token>/` only (the app uses relative URLs): other users of this machine can reach the port,
+ * but not guess the path.
+ */
 export async function serveDashboard(options: {
   appDir: string;
   catalog: Catalog;
   host: string;
   port: number;
+  token?: string;
 }): Promise<DashboardServer> {
-  const { appDir, catalog, host } = options;
+  const { appDir, catalog, host, token } = options;
   const appFiles = await listFiles(appDir);
   const indexJson = JSON.stringify(catalog.index, null, 2);
   let allowedHosts = new Set<string>();
@@ -162,7 +167,21 @@ export async function serveDashboard(options: {
       send(res, decoded.status, decoded.status === 403 ? 'forbidden: path outside the dashboard\n' : 'bad request\n');
       return;
     }
-    const path = decoded.path === '' ? 'index.html' : decoded.path;
+    let rest = decoded.path;
+    if (token !== undefined) {
+      if (rest === token && !(req.url ?? '').split(/[?#]/, 1)[0].endsWith('/')) {
+        // The page's relative URLs need the trailing slash.
+        res.writeHead(301, { Location: `/${token}/` });
+        res.end();
+        return;
+      }
+      if (rest !== token && !rest.startsWith(`${token}/`)) {
+        send(res, 404, 'not found: this server only serves the dashboard and the reports it was given\n');
+        return;
+      }
+      rest = rest.slice(token.length + 1);
+    }
+    const path = rest === '' ? 'index.html' : rest;
     if (path === 'api/reports.json') {
       res.setHeader('Cache-Control', 'no-store');
       send(res, 200, indexJson, TYPES['.json']);
@@ -215,7 +234,7 @@ export async function serveDashboard(options: {
   const hostPart = host.includes(':') ? `[${host}]` : host;
   allowedHosts = new Set([`${hostPart}:${port}`, `localhost:${port}`]);
   return {
-    url: `http://${hostPart}:${port}/`,
+    url: `http://${hostPart}:${port}/${token === undefined ? '' : `${token}/`}`,
     close: () =>
       new Promise<void>((ok) => {
         server.close(() => ok());
