@@ -226,8 +226,36 @@ export function validateSemanticImageManifest(value: unknown, file = 'manifest')
     ['resample'],
     ['resize', 'centerCrop', 'rescale', 'normalize'],
   );
-  if (!(Number(p.resample) in RESAMPLE_NAMES))
-    c.fail('manifest.encoder.preprocessing.resample', 'must be 0, 1, 2 or 3');
+  const at = 'manifest.encoder.preprocessing';
+  if (!(Number(p.resample) in RESAMPLE_NAMES)) c.fail(`${at}.resample`, 'must be 0, 1, 2 or 3');
+  // Sizes are bounded before anything is allocated from them.
+  const side = (v: unknown, where: string) => c.int(v, where, 1, 8192);
+  if (p.resize !== undefined) {
+    const r = p.resize as Record<string, unknown>;
+    if (r && typeof r === 'object' && 'shortestEdge' in r) {
+      c.object(r, `${at}.resize`, ['shortestEdge'], []);
+      side(r.shortestEdge, `${at}.resize.shortestEdge`);
+    } else {
+      c.object(r, `${at}.resize`, ['height', 'width'], []);
+      side(r.height, `${at}.resize.height`);
+      side(r.width, `${at}.resize.width`);
+    }
+  }
+  if (p.centerCrop !== undefined) {
+    const r = c.object(p.centerCrop, `${at}.centerCrop`, ['height', 'width'], []);
+    side(r.height, `${at}.centerCrop.height`);
+    side(r.width, `${at}.centerCrop.width`);
+  }
+  if (p.rescale !== undefined) c.positive(p.rescale, `${at}.rescale`);
+  if (p.normalize !== undefined) {
+    const n = c.object(p.normalize, `${at}.normalize`, ['mean', 'std'], []);
+    for (const key of ['mean', 'std'] as const) {
+      const v = n[key];
+      if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => Number.isFinite(x) && (key === 'mean' || x > 0))) {
+        c.fail(`${at}.normalize.${key}`, `must be 3 finite${key === 'std' ? ' positive' : ''} numbers`);
+      }
+    }
+  }
   c.quantizer(m.quantizer);
   const t = c.object(m.tokens, 'manifest.tokens', ['layout'], []);
   if (JSON.stringify(t.layout) !== '["h","w","levels"]')

@@ -21,6 +21,7 @@ import {
   type SemanticImageManifest,
   type SemanticImageTokenizer,
   trainSemanticImageTokenizer,
+  validateSemanticImageManifest,
 } from '../src/index.js';
 import { type PilResample, pilResize } from '../src/pil-resize.js';
 
@@ -176,6 +177,26 @@ describe('semantic image tokenizer through the Hub (test server)', () => {
     await Promise.all(opened.map((t) => t.dispose()));
     await server?.close();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('the manifest validator names bad preprocessing keys before anything is sized from them', () => {
+    const key = (pre: object) => {
+      try {
+        validateSemanticImageManifest({ ...manifest, encoder: { ...manifest.encoder, preprocessing: pre } });
+      } catch (e) {
+        return (e as { details?: { key?: string } }).details?.key;
+      }
+      return undefined;
+    };
+    const pre = manifest.encoder.preprocessing;
+    expect(key(pre)).toBeUndefined();
+    expect(key({ ...pre, resize: { height: 1e9, width: 32 } })).toBe('manifest.encoder.preprocessing.resize.height');
+    expect(key({ ...pre, resize: { shortestEdge: 0 } })).toBe('manifest.encoder.preprocessing.resize.shortestEdge');
+    expect(key({ ...pre, centerCrop: { height: 8 } })).toBe('manifest.encoder.preprocessing.centerCrop.width');
+    expect(key({ ...pre, normalize: { mean: [0, 0, 0], std: [1, 0, 1] } })).toBe(
+      'manifest.encoder.preprocessing.normalize.std',
+    );
+    expect(key({ ...pre, resample: 7 })).toBe('manifest.encoder.preprocessing.resample');
   });
 
   it('a tokenizer over the hf: model with a given codebook gives numpy’s codes; decode is MMTOK_NO_DECODER', async () => {
