@@ -12,7 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeWav } from '@mmtok/audio';
@@ -179,7 +179,10 @@ function record(run: string, items: number, s: Stats, peakRssMiB = s.maxRssMiB, 
 
 const root = await mkdtemp(join(tmpdir(), 'mmtok-dataset-bench-'));
 try {
-  console.log(`dataset bench: ${N} JPEGs of ${SIZE}², shard size ${SHARD}, ${availableParallelism()} cores`);
+  const load = loadavg()[0].toFixed(1);
+  console.log(
+    `dataset bench: ${N} JPEGs of ${SIZE}², shard size ${SHARD}, ${availableParallelism()} cores, load ${load}`,
+  );
   const images = await makeImages(join(root, 'images'), N);
   const run = async (mode: string, options: object) => (await child(mode, options)).stats;
 
@@ -248,12 +251,14 @@ try {
 
   const outDir = join(here, '..', '..', '..', 'bench-results');
   await mkdir(outDir, { recursive: true });
+  // The load average says whether the machine was idle (the comparisons mean little otherwise).
   const result = {
     images: N,
     size: SIZE,
     more: MORE,
     shardSize: SHARD,
     cores: availableParallelism(),
+    loadAverage: loadavg(),
     audioSeconds,
     rows,
   };
