@@ -17,6 +17,8 @@ export interface TrainSemanticAudioOptions {
   version?: string;
   /** ONNX dtype of the model file (onnx/model<suffix>.onnx). Default 'fp32'. */
   dtype?: string;
+  /** The model's name under onnx/ (onnx/<name><dtype suffix>.onnx). Default 'model'; 'encoder_model' for some exports. */
+  onnxName?: string;
   /** 'vq' (default: one codebook, HuBERT-style units) or 'rvq'. */
   quantizer?: 'vq' | 'rvq';
   /** Codes per level. Default 100 (GSLM's HuBERT units). */
@@ -67,7 +69,11 @@ export async function trainSemanticAudioTokenizer(
   if (!Array.isArray(inputs) || inputs.length === 0) throw new MmtokError('MMTOK_EMPTY', 'no training audio given');
   const seed = options.seed ?? 0;
   const report = options.onProgress;
-  const folder = await resolveModelFolder(options.model, { dtype: options.dtype, hub: options.hub });
+  const folder = await resolveModelFolder(options.model, {
+    dtype: options.dtype,
+    name: options.onnxName,
+    hub: options.hub,
+  });
   const facts = await readAudioFeatureModel(folder.dir);
   const encoder: FeatureAudioEncoderSpec = {
     kind: 'features',

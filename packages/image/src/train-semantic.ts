@@ -22,6 +22,8 @@ export interface TrainSemanticImageOptions {
   version?: string;
   /** ONNX dtype of the model file (onnx/model<suffix>.onnx). Default 'fp32'. */
   dtype?: string;
+  /** The model's name under onnx/ (onnx/<name><dtype suffix>.onnx). Default 'model'; 'vision_model' for CLIP/SigLIP exports. */
+  onnxName?: string;
   /** 'vq' (default) or 'rvq'. */
   quantizer?: 'vq' | 'rvq';
   /** Codes per level. Default 256. */
@@ -65,7 +67,11 @@ export async function trainSemanticImageTokenizer(
   if (!Array.isArray(inputs) || inputs.length === 0) throw new MmtokError('MMTOK_EMPTY', 'no training images given');
   const seed = options.seed ?? 0;
   const report = options.onProgress;
-  const folder = await resolveModelFolder(options.model, { dtype: options.dtype, hub: options.hub });
+  const folder = await resolveModelFolder(options.model, {
+    dtype: options.dtype,
+    name: options.onnxName,
+    hub: options.hub,
+  });
   const facts = await readImageFeatureModel(folder.dir);
   const encoder: FeatureImageEncoderSpec = {
     kind: 'features',
