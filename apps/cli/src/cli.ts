@@ -232,6 +232,7 @@ const train = defineCommand({
     'hopLength',
     'sampleRate',
     'encoder',
+    'dtype',
   ],
   required: ['output'],
   examples: [
@@ -256,6 +257,7 @@ const train = defineCommand({
       hopLength: o.hopLength,
       sampleRate: o.sampleRate,
       encoder: o.encoder,
+      dtype: o.dtype,
       onProgress: ctx.progress.update,
     }),
   print(r, ctx) {

@@ -109,6 +109,11 @@ describe.skipIf(!hasEspeak)('mmtok train --encoder (semantic units)', () => {
     expect(hop.stderr).toMatch(/--hop-length does not apply with --encoder/);
     const fsq = await mmtok('train', 'speech/', '-o', 'x/', '--encoder', MODEL, '--quantizer', 'fsq');
     expect(fsq.code).toBe(2);
+    const noFp16 = await mmtok('train', 'speech/', '-o', 'x/', '--encoder', MODEL, '--dtype', 'fp16');
+    expect(noFp16.code).toBe(1);
+    expect(noFp16.stderr).toMatch(/no onnx\/model_fp16\.onnx/);
+    const dtypeAlone = await mmtok('train', 'speech/', '-o', 'x/', '--dtype', 'fp16');
+    expect(dtypeAlone.code).toBe(2);
     const missing = await mmtok('train', 'speech/', '-o', 'x/', '--encoder', join(dir, 'nowhere'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no onnx\/model\.onnx/);

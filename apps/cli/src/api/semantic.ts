@@ -41,6 +41,7 @@ export async function trainSemantic(
   const q = codebookOptions(o);
   const common = {
     model: o.encoder,
+    dtype: o.dtype,
     outDir: o.output,
     name: o.name,
     ...q,

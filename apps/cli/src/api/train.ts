@@ -35,6 +35,8 @@ export interface TrainTokenizerOptions {
   sampleRate?: number;
   /** An encoder-only model (folder or hf:…): train a semantic tokenizer on its features instead. */
   encoder?: string;
+  /** With `encoder`: which ONNX weights of the model to run (fp32, fp16, q8, …). */
+  dtype?: string;
   onProgress?: ProgressCallback;
 }
 
@@ -95,6 +97,9 @@ export async function trainTokenizer(options: TrainTokenizerOptions): Promise<Tr
   });
   const name = options.name ?? basename(resolve(options.output));
   const modality = await inputModalities(inputs.map((i) => i.path));
+  if (options.dtype !== undefined && options.encoder === undefined) {
+    throw usageError('--dtype applies to train only with --encoder (which ONNX weights of the model to run)');
+  }
   if (options.encoder !== undefined) {
     await assertWritableDir(options.output);
     return (await import('./semantic.js')).trainSemantic(
