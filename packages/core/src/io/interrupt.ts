@@ -13,8 +13,11 @@ const children = new Set<ChildProcess>();
 const cleanups = new Set<() => void>();
 /** How long to wait for killed children to exit before removing the files they were writing. */
 const CHILD_EXIT_WAIT_MS = 2000;
+/** Set by the first signal: work still running (e.g. the next input of a batch) starts no more children. */
+let interrupted = false;
 
 async function onSignal(signal: NodeJS.Signals): Promise<void> {
+  interrupted = true;
   uninstall();
   // Children first: a child still writing into a temp folder would refill it while it is removed.
   const exits = [...children].map((c) =>
@@ -44,6 +47,7 @@ function handler(signal: NodeJS.Signals): void {
 }
 
 function install(): void {
+  if (interrupted) return;
   for (const s of SIGNALS) if (!process.listeners(s).includes(handler)) process.on(s, handler);
 }
 
@@ -67,6 +71,10 @@ export function onInterrupt(cleanup: () => void): () => void {
 
 /** Kills `child` if the process is interrupted while it runs (before any onInterrupt cleanup runs). */
 export function killOnInterrupt(child: ChildProcess): void {
+  if (interrupted) {
+    child.kill('SIGKILL');
+    return;
+  }
   children.add(child);
   install();
   const off = () => {
