@@ -5,7 +5,7 @@
  * and `tsc` with skipLibCheck: false. Nothing may appear on stderr.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -101,13 +101,17 @@ describe('published tarballs', () => {
     for (const v of Object.values<{ frames: number }>(out.video)) expect(v.frames).toBe(9);
   });
 
-  it('run the mmtok command: encode, decode, info, diagnose and dashboard --export', async () => {
+  it('run the mmtok command: encode, decode, info, diagnose, dashboard --export, dataset encode', async () => {
+    await mkdir(join(dir, 'app/photos'));
+    await copyFile(coffee, join(dir, 'app/photos/coffee.png'));
     const steps: string[][] = [
       ['encode', coffee, '-o', 'photo.mmtok'],
       ['decode', 'photo.mmtok', '-o', 'back.png'],
       ['info', 'photo.mmtok'],
       ['diagnose', coffee, '-o', 'report/'],
       ['dashboard', 'report/', '--export', 'site/'],
+      // Shards on a worker thread: the pool's worker file must be in the tarball.
+      ['dataset', 'encode', 'photos/', '-o', 'ds/', '--workers', '1'],
     ];
     for (const args of steps) {
       const { stderr } = await inApp('npx', ['--no-install', 'mmtok', ...args]);
@@ -117,6 +121,8 @@ describe('published tarballs', () => {
     expect([back.width, back.height]).toEqual([(await readImage(coffee)).width, (await readImage(coffee)).height]);
     const index = await readFile(join(dir, 'app/site/index.html'), 'utf8');
     expect(index).toContain('<script');
+    const { stdout } = await inApp('npx', ['--no-install', 'mmtok', 'dataset', 'status', 'ds/']);
+    expect(stdout).toMatch(/1\/1 shards done, 0 failed/);
   }, 180_000);
 
   it('type-check with skipLibCheck: false', async () => {
