@@ -9,6 +9,7 @@ import type { VideoInfo } from '@mmtok/video';
 import { inputModalities } from '../modality.js';
 import { TokenizerPool } from '../tokenizer-pool.js';
 import { describeAudioFile } from './audio.js';
+import { describePrefix, isPackedPrefix, type PackedPrefixDescription } from './pack.js';
 import { describeHubRepo, type HubRepoDescription } from './hub.js';
 import { describeVideoFile } from './video.js';
 
@@ -82,7 +83,8 @@ export type Description =
   | VideoFileDescription
   | AudioFileDescription
   | ImageFileDescription
-  | HubRepoDescription;
+  | HubRepoDescription
+  | PackedPrefixDescription;
 
 /** True when the file at `path` begins with the token file magic. */
 async function hasTokenMagic(path: string): Promise<boolean> {
@@ -120,6 +122,7 @@ async function manifestModality(target: string): Promise<unknown> {
 export async function describe(options: DescribeOptions): Promise<Description> {
   const { target } = options;
   if (isHubSpec(target)) return describeHubRepo(target);
+  if (await isPackedPrefix(target)) return { kind: 'packed', ...(await describePrefix(target)) };
   if (target.toLowerCase().endsWith('.mmtok') || (await hasTokenMagic(target))) {
     const file = await readTokenFile(target);
     const distinct = new Set<number>();
