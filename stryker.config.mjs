@@ -14,7 +14,7 @@ export const TARGETS = {
   'token-file': {
     package: 'packages/core',
     mutate: ['src/io/token-file.ts', 'src/io/checksum.ts'],
-    testFiles: ['test/token-file.test.ts'],
+    testFiles: ['test/token-file.test.ts', 'test/token-file-header.test.ts'],
   },
   video: {
     package: 'packages/video',
