@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { collectFeatureRows, fitFeatureCodebook, type LinearTrainingProgress, MmtokError, Random } from '@mmtok/core';
+import { type LinearTrainingProgress, MmtokError, trainFeatureCodebook } from '@mmtok/core';
 import { OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
 import { type CodebookHealth, healthSummary, quantizerUsage } from '@mmtok/diagnostics';
 import { type HubOptions, resolveModelFolder } from '@mmtok/hub';
@@ -100,30 +100,17 @@ export async function trainSemanticAudioTokenizer(
     report?.({ stage: 'read', detail: what });
     return audioFeatures(model, a.data, facts);
   };
-  const {
-    rows,
-    total,
-    dim: D,
-  } = await collectFeatureRows<string | AudioBuffer>(
-    inputs,
-    featuresOf,
-    options.maxFrames ?? 50000,
-    new Random(seed),
-  ).finally(() => model.dispose());
-  const fitted = await fitFeatureCodebook(rows, total, D, {
-    quantizer: options.quantizer,
+  const trained = await trainFeatureCodebook(inputs, featuresOf, {
+    ...options,
     codebookSize: options.codebookSize ?? 100,
-    levels: options.levels,
-    pcaDim: options.pcaDim,
-    iterations: options.iterations,
+    maxRows: options.maxFrames ?? 50000,
     seed,
-    backend: options.backend,
-    onProgress: report,
+    afterReading: () => model.dispose(),
   });
   // Codebook health on the training frames: how many codes k-means left unused, how evenly used.
-  const q = fitted.quantizer;
-  const x = fitted.projection ? await fitted.projection.forward(rows, { backend: options.backend }) : rows;
-  const health = await quantizerUsage(q, x, total, options.backend);
+  const q = trained.quantizer;
+  const total = trained.total;
+  const health = await quantizerUsage(q, trained.rows, total, options.backend);
 
   report?.({ stage: 'write' });
   const frameRate = facts.sampleRate / facts.hopLength;
@@ -135,8 +122,8 @@ export async function trainSemanticAudioTokenizer(
     description: `Semantic units: k-means over the features of ${folder.source}; no decoder`,
     modality: 'audio',
     preprocessing: { sampleRate: facts.sampleRate, channels: 1 },
-    encoder: fitted.projection ? { ...encoder, projection: 'projection.safetensors' } : encoder,
-    quantizer: fitted.entry,
+    encoder: trained.projection ? { ...encoder, projection: 'projection.safetensors' } : encoder,
+    quantizer: trained.entry,
     tokens: { layout: ['levels', 'frames'], frameRate },
     bitrate: frameRate * q.numQuantizers * Math.log2(q.codebookSize),
     metadata: {
@@ -144,8 +131,8 @@ export async function trainSemanticAudioTokenizer(
       inputs: inputs.length,
       seconds: Number(seconds.toFixed(3)),
       frames: total,
-      featureDim: D,
-      pcaExplainedVariance: Number(fitted.explained.toFixed(6)),
+      featureDim: trained.featureDim,
+      pcaExplainedVariance: Number(trained.explained.toFixed(6)),
       ...healthSummary(health),
       seed,
     },
@@ -153,7 +140,7 @@ export async function trainSemanticAudioTokenizer(
   const manifestPath = await writeSemanticTokenizer(options.outDir, {
     modelDir: folder.dir,
     modelFile: folder.modelFile,
-    projection: fitted.projection,
+    projection: trained.projection,
     quantizer: q,
     manifest,
   });
@@ -161,7 +148,7 @@ export async function trainSemanticAudioTokenizer(
     manifestPath,
     frames: total,
     frameRate,
-    explainedVariance: fitted.explained,
+    explainedVariance: trained.explained,
     health,
     source: folder.source,
   };

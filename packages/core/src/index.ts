@@ -65,6 +65,9 @@ export {
   type FitFeatureCodebookOptions,
   type FittedFeatureCodebook,
   fitFeatureCodebook,
+  type TrainedFeatureCodebook,
+  type TrainFeatureCodebookOptions,
+  trainFeatureCodebook,
 } from './training/feature-codebook.js';
 export { type FitOptions, type FitProgress, type FittedConfig, fitQuantizer } from './training/fit.js';
 export {

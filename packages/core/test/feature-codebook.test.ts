@@ -1,6 +1,6 @@
 /** The semantic-tokenizer training pieces: row collection per input, and the fitted codebook. */
 import { describe, expect, it } from 'vitest';
-import { collectFeatureRows, fitFeatureCodebook, Random } from '../src/index.js';
+import { collectFeatureRows, fitFeatureCodebook, Random, trainFeatureCodebook } from '../src/index.js';
 import { runSeed } from './helpers.js';
 
 describe('collectFeatureRows', () => {
@@ -86,5 +86,43 @@ describe('fitFeatureCodebook', () => {
     await expect(fitFeatureCodebook(data, 2, 8, { codebookSize: 3, seed: 1 })).rejects.toMatchObject({
       code: 'MMTOK_EMPTY',
     });
+  });
+});
+
+describe('trainFeatureCodebook', () => {
+  it('collects, frees the reader before fitting, and returns the rows in PCA space', async () => {
+    // Two inputs of 4 rows each on a line x = (t, 2t): PCA to 1 component keeps all the variance.
+    const featuresOf = async (i: number) => {
+      const data = new Float32Array(8);
+      for (let r = 0; r < 4; r++) data.set([4 * i + r, 2 * (4 * i + r)], r * 2);
+      return { data, rows: 4, dim: 2 };
+    };
+    const events: string[] = [];
+    const t = await trainFeatureCodebook([0, 1], featuresOf, {
+      codebookSize: 2,
+      pcaDim: 1,
+      maxRows: 100,
+      seed: 3,
+      backend: 'js',
+      afterReading: () => events.push('freed'),
+      onProgress: (p) => events.push(p.stage),
+    });
+    expect(events.slice(0, 2)).toEqual(['freed', 'pca']);
+    expect(t.total).toBe(8);
+    expect(t.featureDim).toBe(2);
+    expect(t.rows.length).toBe(8); // projected to 1 value a row, not the 2 features
+    // Centred: the projected values of t = 0..7 along the line sum to zero and are evenly spaced.
+    const z = Array.from(t.rows);
+    expect(Math.abs(z.reduce((a, b) => a + b, 0))).toBeLessThan(1e-4);
+    expect(Math.abs(Math.abs(z[1] - z[0]) - Math.sqrt(5))).toBeLessThan(1e-4);
+  });
+
+  it('frees the reader when reading fails', async () => {
+    let freed = 0;
+    const featuresOf = async (d: number) => ({ data: new Float32Array(d), rows: 1, dim: d });
+    await expect(
+      trainFeatureCodebook([4, 5], featuresOf, { codebookSize: 1, maxRows: 10, seed: 1, afterReading: () => freed++ }),
+    ).rejects.toMatchObject({ code: 'MMTOK_MISMATCH' });
+    expect(freed).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { collectFeatureRows, fitFeatureCodebook, type LinearTrainingProgress, MmtokError, Random } from '@mmtok/core';
+import { type LinearTrainingProgress, MmtokError, trainFeatureCodebook } from '@mmtok/core';
 import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
 import { type CodebookHealth, healthSummary, quantizerUsage } from '@mmtok/diagnostics';
 import { type HubOptions, resolveModelFolder } from '@mmtok/hub';
@@ -94,29 +94,16 @@ export async function trainSemanticImageTokenizer(
     const f = await imageFeatures(model, await preprocessForFeatures(image, facts.preprocessing), facts);
     return { data: f.data, rows: f.gridH * f.gridW, dim: f.dim };
   };
-  const {
-    rows,
-    total,
-    dim: D,
-  } = await collectFeatureRows<string | RgbImage>(
-    inputs,
-    featuresOf,
-    options.maxPatches ?? 50000,
-    new Random(seed),
-  ).finally(() => model.dispose());
-  const fitted = await fitFeatureCodebook(rows, total, D, {
-    quantizer: options.quantizer,
+  const trained = await trainFeatureCodebook(inputs, featuresOf, {
+    ...options,
     codebookSize: options.codebookSize ?? 256,
-    levels: options.levels,
-    pcaDim: options.pcaDim,
-    iterations: options.iterations,
+    maxRows: options.maxPatches ?? 50000,
     seed,
-    backend: options.backend,
-    onProgress: report,
+    afterReading: () => model.dispose(),
   });
-  const q = fitted.quantizer;
-  const x = fitted.projection ? await fitted.projection.forward(rows, { backend: options.backend }) : rows;
-  const health = await quantizerUsage(q, x, total, options.backend);
+  const q = trained.quantizer;
+  const total = trained.total;
+  const health = await quantizerUsage(q, trained.rows, total, options.backend);
 
   report?.({ stage: 'write' });
   const manifest: SemanticImageManifest = {
@@ -126,15 +113,15 @@ export async function trainSemanticImageTokenizer(
     version: options.version ?? '1.0.0',
     description: `Semantic patch tokens: k-means over the features of ${folder.source}; no decoder`,
     modality: 'image',
-    encoder: fitted.projection ? { ...encoder, projection: 'projection.safetensors' } : encoder,
-    quantizer: fitted.entry,
+    encoder: trained.projection ? { ...encoder, projection: 'projection.safetensors' } : encoder,
+    quantizer: trained.entry,
     tokens: { layout: ['h', 'w', 'levels'] },
     metadata: {
       trainer: 'mmtok trainSemanticImageTokenizer',
       inputs: inputs.length,
       patches: total,
-      featureDim: D,
-      pcaExplainedVariance: Number(fitted.explained.toFixed(6)),
+      featureDim: trained.featureDim,
+      pcaExplainedVariance: Number(trained.explained.toFixed(6)),
       ...healthSummary(health),
       seed,
     },
@@ -142,9 +129,9 @@ export async function trainSemanticImageTokenizer(
   const manifestPath = await writeSemanticTokenizer(options.outDir, {
     modelDir: folder.dir,
     modelFile: folder.modelFile,
-    projection: fitted.projection,
+    projection: trained.projection,
     quantizer: q,
     manifest,
   });
-  return { manifestPath, patches: total, explainedVariance: fitted.explained, health, source: folder.source };
+  return { manifestPath, patches: total, explainedVariance: trained.explained, health, source: folder.source };
 }

@@ -1,7 +1,7 @@
 import { configWithoutWeights, type QuantizerConfig } from '../config.js';
 import { type AnyQuantizer, createQuantizer } from '../create.js';
 import { MmtokError } from '../errors.js';
-import type { Random } from '../random.js';
+import { Random } from '../random.js';
 import { LinearTransform } from '../transforms/linear.js';
 import { type FitProgress, fitQuantizer } from './fit.js';
 import { concatRows, fitRowPca, gatherRows, type LinearTrainingProgress, sortedSample } from './pca-quantizer.js';
@@ -97,6 +97,38 @@ export async function fitFeatureCodebook(
     quantizer,
     entry: { config: configWithoutWeights(config), file: quantizerFile },
   };
+}
+
+export interface TrainFeatureCodebookOptions extends FitFeatureCodebookOptions {
+  /** Feature rows sampled for k-means, spread evenly over the inputs. */
+  maxRows: number;
+  /** Runs once every input is read (or reading failed), before the fit: frees the feature model early. */
+  afterReading?: () => void;
+}
+
+export interface TrainedFeatureCodebook extends FittedFeatureCodebook {
+  /** The training rows as the quantizer sees them (projected when there is a projection): [total, quantizer.dim]. */
+  rows: Float32Array;
+  total: number;
+  /** Feature width of the encoder, before any projection. */
+  featureDim: number;
+}
+
+/**
+ * A semantic tokenizer's codebook from its training inputs: collectFeatureRows (drawn with
+ * Random(seed)), then fitFeatureCodebook; the rows come back in quantizer space for health stats.
+ */
+export async function trainFeatureCodebook<T>(
+  inputs: readonly T[],
+  featuresOf: (item: T) => Promise<FeatureRows>,
+  o: TrainFeatureCodebookOptions,
+): Promise<TrainedFeatureCodebook> {
+  const { rows, total, dim } = await collectFeatureRows(inputs, featuresOf, o.maxRows, new Random(o.seed)).finally(
+    o.afterReading,
+  );
+  const fitted = await fitFeatureCodebook(rows, total, dim, o);
+  const x = fitted.projection ? await fitted.projection.forward(rows, { backend: o.backend }) : rows;
+  return { ...fitted, rows: x, total, featureDim: dim };
 }
 
 /** An encoder's output for one input: `rows` feature vectors of `dim` values. */
