@@ -16,6 +16,9 @@ Variants:
              rvq.safetensors, an mmtok codebook file); decoder <- quantized latents
   fsq-codes  the fsq weights, with FSQ inside the ONNX graphs: encoder -> int64 indices [1, h, w],
              decoder <- indices
+  fsq-batch, fsq-codes-batch
+             the fsq and fsq-codes encoders exported with a dynamic batch axis ([N, 3, H, W] in), for
+             ImageTokenizer.encodeBatch; their decoders are fsq's and fsq-codes'
 """
 import os
 import sys
@@ -208,6 +211,14 @@ def main():
         sizes["fsq-codes.encoder.onnx"] = export(codes_enc, example, os.path.join(OUT, "fsq-codes.encoder.onnx"), "image", "indices", dyn_img, dyn_idx)
         sizes["fsq-codes.decoder.onnx"] = export(codes_dec, idx_example, os.path.join(OUT, "fsq-codes.decoder.onnx"), "indices", "image", dyn_idx, dyn_img)
 
+        # The same encoders with a dynamic batch axis. A batched conv may differ from single runs in
+        # the last float bit, but the tokens of the batch must be those of the single runs.
+        batch = torch.cat(images)
+        for v, model, out_name, dyn_out in [("fsq-batch", fsq_enc, "latents", dyn_lat), ("fsq-codes-batch", codes_enc, "indices", dyn_idx)]:
+            sizes[f"{v}.encoder.onnx"] = export(model, batch, os.path.join(OUT, f"{v}.encoder.onnx"), "image", out_name, {0: "batch", **dyn_img}, {0: "batch", **dyn_out})
+            tokens = codes_enc if v == "fsq-codes-batch" else lambda x: fsq.codes_to_indices(fsq.quantize(fsq_enc(x).permute(0, 2, 3, 1)))
+            assert torch.equal(tokens(batch), torch.cat([tokens(x) for x in images])), f"{v}: batched tokens differ"
+
         lat_spec = lambda v: {"kind": "onnx", "file": f"{v}.encoder.onnx", "inputName": "image", "outputName": "latents", "output": "latents"}
         dec_spec = lambda v: {"kind": "onnx", "file": f"{v}.decoder.onnx", "inputName": "latents", "outputName": "image", "input": "latents"}
         write_json(os.path.join(OUT, "fsq.manifest.json"), manifest(
@@ -221,8 +232,16 @@ def main():
             {"kind": "onnx", "file": "fsq-codes.encoder.onnx", "inputName": "image", "outputName": "indices", "output": "codes"},
             {"config": {"type": "fsq", "levels": FSQ_LEVELS}},
             {"kind": "onnx", "file": "fsq-codes.decoder.onnx", "inputName": "indices", "outputName": "image", "input": "indices"}))
+        write_json(os.path.join(OUT, "fsq-batch.manifest.json"), manifest(
+            "onnx-parity-fsq-batch", "Parity fixture: the fsq encoder with a dynamic batch axis.",
+            lat_spec("fsq-batch"), {"config": {"type": "fsq", "levels": FSQ_LEVELS}}, dec_spec("fsq")))
+        write_json(os.path.join(OUT, "fsq-codes-batch.manifest.json"), manifest(
+            "onnx-parity-fsq-codes-batch", "Parity fixture: the fsq-codes encoder with a dynamic batch axis.",
+            {"kind": "onnx", "file": "fsq-codes-batch.encoder.onnx", "inputName": "image", "outputName": "indices", "output": "codes"},
+            {"config": {"type": "fsq", "levels": FSQ_LEVELS}},
+            {"kind": "onnx", "file": "fsq-codes.decoder.onnx", "inputName": "indices", "outputName": "image", "input": "indices"}))
 
-        for variant in ["fsq", "rvq", "fsq-codes"]:
+        for variant in ["fsq", "rvq", "fsq-codes", "fsq-batch", "fsq-codes-batch"]:
             per_image = {}
             for name, x in zip(names, images):
                 if variant == "rvq":
@@ -244,7 +263,7 @@ def main():
                         assert torch.equal(codes_enc(x), idx), "FSQ inside the graph disagrees"
                         assert torch.allclose(codes_dec(idx), recon, atol=1e-6)
                     tokens = idx.reshape(h, w, 1)
-                if variant == "fsq-codes":
+                if variant != "fsq" and variant.startswith("fsq"):
                     # Same weights as 'fsq': its tokens and reconstruction are the fsq entry's.
                     per_image[name] = {"sameAs": "fsq", "tokenShape": list(tokens.shape)}
                     continue

@@ -54,7 +54,12 @@ export {
   SemanticImageTokenizer,
   validateSemanticImageManifest,
 } from './semantic.js';
-export { ImageTokenizer, type ImageTokenizerParts, type LoadTokenizerOptions } from './tokenizer.js';
+export {
+  type BatchEncoding,
+  ImageTokenizer,
+  type ImageTokenizerParts,
+  type LoadTokenizerOptions,
+} from './tokenizer.js';
 export {
   type TrainableQuantizer,
   type TrainImageTokenizerOptions,

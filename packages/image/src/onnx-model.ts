@@ -29,6 +29,14 @@ export class OnnxModel {
     return this.session.outputNames;
   }
 
+  /** Whether an input's first axis is symbolic or -1: then one run can take a batch of several items. */
+  hasDynamicBatch(inputName: string): boolean {
+    const meta = this.session.inputMetadata?.find((m) => m.name === inputName);
+    if (!meta?.isTensor || meta.shape.length === 0) return false;
+    const n = meta.shape[0];
+    return typeof n === 'string' || n === -1;
+  }
+
   /** Runs the model on one input and returns one output, naming dtypes and dims when it fails. */
   async run(inputName: string, input: ModelTensor, outputName: string): Promise<ModelTensor> {
     for (const [name, list, what] of [

@@ -39,6 +39,22 @@ function toInt32(t: ModelTensor, what: string): Int32Array {
   return t.data instanceof Int32Array ? t.data : Int32Array.from(t.data as BigInt64Array, (v) => Number(v));
 }
 
+/** A normalized image in model space, [1, 3, H, W] float32. */
+type ModelInput = { data: Float32Array; shape: [1, 3, number, number] };
+
+/** A batch's indices → one array per item (the array itself for a batch of one). */
+function splitBatch(all: Int32Array, n: number): Int32Array[] {
+  const size = all.length / n;
+  return Array.from({ length: n }, (_, k) => (n === 1 ? all : all.slice(k * size, (k + 1) * size)));
+}
+
+/** What `encodeBatch` did: the tokens in input order, and how many images each encoder run took. */
+export interface BatchEncoding {
+  tokens: TokenSet[];
+  /** Images per encoder run, in order: [3] is one batched run of three, [1, 1, 1] one at a time. */
+  calls: number[];
+}
+
 /** What a tokenizer is made of once its files are loaded (from disk by loadTokenizer, by fetch in the browser). */
 export interface ImageTokenizerParts {
   manifest: TokenizerManifest;
@@ -95,32 +111,70 @@ export class ImageTokenizer {
 
   /** Image → tokens: resize policy, normalization, padding, encoder, quantizer, layout. */
   async encode(image: RgbImage): Promise<TokenSet> {
-    checkImage(image);
-    const { frame, geometry } = await applyResize(image, this.manifest.preprocessing.resize);
-    const tokens = await this.encodeTensor(
-      normalize(frame, this.manifest.preprocessing) as { data: Float32Array; shape: [1, 3, number, number] },
+    return (await this.encodeBatch([image])).tokens[0];
+  }
+
+  /**
+   * Images → tokens, each the same as `encode` gives. Consecutive images of one size after
+   * preprocessing share one encoder run when the ONNX encoder has a dynamic batch axis; the others
+   * (a fixed batch of 1, the built-in linear encoder, a size change) are encoded one at a time.
+   */
+  async encodeBatch(images: readonly RgbImage[]): Promise<BatchEncoding> {
+    const frames: { frame: RgbImage; geometry: Geometry }[] = [];
+    for (const image of images) {
+      checkImage(image);
+      frames.push(await applyResize(image, this.manifest.preprocessing.resize));
+    }
+    const result = await this.encodeTensors(
+      frames.map((f) => normalize(f.frame, this.manifest.preprocessing) as ModelInput),
     );
-    tokens.source = { ...geometry, resize: this.manifest.preprocessing.resize.mode };
-    return tokens;
+    result.tokens.forEach((t, i) => {
+      t.source = { ...frames[i].geometry, resize: this.manifest.preprocessing.resize.mode };
+    });
+    return result;
   }
 
   /** Model-space input [1, 3, H, W] (already normalized) → tokens. Pads H, W to the size multiple itself. */
-  async encodeTensor(x: { data: Float32Array; shape: [1, 3, number, number] }): Promise<TokenSet> {
-    const [n, c, h, w] = x.shape;
-    if (x.shape.length !== 4 || n !== 1 || c !== 3 || !(h > 0 && w > 0) || x.data.length !== 3 * h * w) {
-      throw new MmtokError('MMTOK_SHAPE', `encodeTensor expects [1, 3, H, W] float32, got [${x.shape.join(', ')}]`);
-    }
-    const pre = this.manifest.preprocessing;
-    const padded = padToMultiple(x as ImageTensor, pre.sizeMultiple, pre.pad ?? 'edge');
-    const grid = await this.encodeGrid(padded);
-    const source: ImageSource = { width: w, height: h, frameWidth: w, frameHeight: h };
-    return { modality: 'image', ...this.layout(grid), tokenizer: { ...this.identity }, source };
+  async encodeTensor(x: ModelInput): Promise<TokenSet> {
+    return (await this.encodeTensors([x])).tokens[0];
   }
 
-  private async encodeGrid(x: ImageTensor): Promise<Grid> {
+  /** Model-space inputs [1, 3, H, W] → tokens, batched as `encodeBatch` says. */
+  async encodeTensors(xs: readonly ModelInput[]): Promise<BatchEncoding> {
+    const pre = this.manifest.preprocessing;
+    const padded = xs.map((x) => {
+      const [n, c, h, w] = x.shape;
+      if (x.shape.length !== 4 || n !== 1 || c !== 3 || !(h > 0 && w > 0) || x.data.length !== 3 * h * w) {
+        throw new MmtokError('MMTOK_SHAPE', `encodeTensor expects [1, 3, H, W] float32, got [${x.shape.join(', ')}]`);
+      }
+      return padToMultiple(x as ImageTensor, pre.sizeMultiple, pre.pad ?? 'edge');
+    });
+    const spec = this.manifest.encoder as { inputName: string };
+    const batches = this.encoderModel?.hasDynamicBatch(spec.inputName) ?? false;
+    const sameSize = (a: ImageTensor, b: ImageTensor) => a.shape[2] === b.shape[2] && a.shape[3] === b.shape[3];
+    const tokens: TokenSet[] = [];
+    const calls: number[] = [];
+    for (let i = 0; i < padded.length; ) {
+      let j = i + 1;
+      while (batches && j < padded.length && sameSize(padded[j], padded[i])) j++;
+      const grids = await this.encodeGrids(padded.slice(i, j));
+      for (const [k, grid] of grids.entries()) {
+        const [, , h, w] = xs[i + k].shape;
+        const source: ImageSource = { width: w, height: h, frameWidth: w, frameHeight: h };
+        tokens.push({ modality: 'image', ...this.layout(grid), tokenizer: { ...this.identity }, source });
+      }
+      calls.push(j - i);
+      i = j;
+    }
+    return { tokens, calls };
+  }
+
+  /** Padded inputs of one size → their grids, in one encoder run (several only for a dynamic batch axis). */
+  private async encodeGrids(xs: ImageTensor[]): Promise<Grid[]> {
+    const n = xs.length;
     let latents: Latents;
     if (this.linear) {
-      const p = patchify(x, this.linear.patchSize);
+      const p = patchify(xs[0], this.linear.patchSize);
       latents = {
         rows: await this.linear.forward(p.data, { backend: this.backend }),
         channels: this.linear.dim,
@@ -129,51 +183,66 @@ export class ImageTokenizer {
       };
     } else {
       const spec = this.manifest.encoder as { inputName: string; outputName: string; output: 'latents' | 'codes' };
+      const [, c, h, w] = xs[0].shape;
+      const data = n === 1 ? xs[0].data : new Float32Array(n * c * h * w);
+      if (n > 1) for (const [k, x] of xs.entries()) data.set(x.data, k * c * h * w);
       const out = await this.encoderModel!.run(
         spec.inputName,
-        { type: 'float32', data: x.data, dims: [...x.shape] },
+        { type: 'float32', data, dims: [n, c, h, w] },
         spec.outputName,
       );
-      if (spec.output === 'codes') return this.codesFromModel(out);
-      latents = this.latentsFromModel(out);
+      if (spec.output === 'codes') return this.codesFromModel(out, n);
+      latents = this.latentsFromModel(out, n);
     }
     const q = this.requireQuantizer();
     if (latents.channels !== q.dim) {
       mismatch(`the encoder makes ${latents.channels} latent channels but the quantizer takes dim ${q.dim}`);
     }
-    const idx = await q.encode(
-      { data: latents.rows, shape: [latents.gridH * latents.gridW, latents.channels] },
-      { backend: this.backend },
-    );
-    return { indices: idx.data, levels: q.numQuantizers, gridH: latents.gridH, gridW: latents.gridW };
+    // One quantizer call for the whole batch: rows are quantized independently.
+    const plane = latents.gridH * latents.gridW;
+    const idx = await q.encode({ data: latents.rows, shape: [n * plane, latents.channels] }, { backend: this.backend });
+    return splitBatch(idx.data, n).map((indices) => ({
+      indices,
+      levels: q.numQuantizers,
+      gridH: latents.gridH,
+      gridW: latents.gridW,
+    }));
   }
 
-  /** ONNX latents [1, C, h, w] → rows [h·w, C]. */
-  private latentsFromModel(out: ModelTensor): Latents {
-    if (out.type !== 'float32' || out.dims.length !== 4 || out.dims[0] !== 1) {
+  /** ONNX latents [n, C, h, w] → rows [n·h·w, C], image after image. */
+  private latentsFromModel(out: ModelTensor, n: number): Latents {
+    if (out.type !== 'float32' || out.dims.length !== 4 || out.dims[0] !== n) {
       mismatch(
-        `${this.encoderModel!.file}: latents must be float32 [1, C, h, w], got ${out.type} [${out.dims.join(', ')}]`,
+        `${this.encoderModel!.file}: latents must be float32 [${n}, C, h, w], got ${out.type} [${out.dims.join(', ')}]`,
       );
     }
     const [, C, gh, gw] = out.dims;
     const src = out.data as Float32Array;
-    const rows = new Float32Array(C * gh * gw);
+    const rows = new Float32Array(n * C * gh * gw);
     const plane = gh * gw;
-    for (let i = 0; i < plane; i++) for (let ch = 0; ch < C; ch++) rows[i * C + ch] = src[ch * plane + i];
+    for (let k = 0; k < n; k++) {
+      const o = k * C * plane;
+      for (let i = 0; i < plane; i++) for (let ch = 0; ch < C; ch++) rows[o + i * C + ch] = src[o + ch * plane + i];
+    }
     return { rows, channels: C, gridH: gh, gridW: gw };
   }
 
-  /** ONNX codes [1, h, w] or [1, h, w, levels] → grid. */
-  private codesFromModel(out: ModelTensor): Grid {
+  /** ONNX codes [n, h, w] or [n, h, w, levels] → one grid per image. */
+  private codesFromModel(out: ModelTensor, n: number): Grid[] {
     const d = out.dims;
-    if ((d.length !== 3 && d.length !== 4) || d[0] !== 1) {
-      mismatch(`${this.encoderModel!.file}: codes must be [1, h, w] or [1, h, w, levels], got [${d.join(', ')}]`);
+    if ((d.length !== 3 && d.length !== 4) || d[0] !== n) {
+      mismatch(`${this.encoderModel!.file}: codes must be [${n}, h, w] or [${n}, h, w, levels], got [${d.join(', ')}]`);
     }
     const levels = d.length === 4 ? d[3] : 1;
     if (this.quantizer && levels !== this.levels) {
       mismatch(`${this.encoderModel!.file}: codes have ${levels} levels but the quantizer has ${this.levels}`);
     }
-    return { indices: toInt32(out, 'encoder codes'), levels, gridH: d[1], gridW: d[2] };
+    return splitBatch(toInt32(out, 'encoder codes'), n).map((indices) => ({
+      indices,
+      levels,
+      gridH: d[1],
+      gridW: d[2],
+    }));
   }
 
   private requireQuantizer(): AnyQuantizer {
