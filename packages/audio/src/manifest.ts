@@ -1,10 +1,9 @@
 import type { QuantizerConfig } from '@mmtok/core';
 import {
   featureEncoderFiles,
-  type MANIFEST_FORMAT,
-  type MANIFEST_FORMAT_VERSION,
   ManifestChecker,
   type ManifestFile,
+  type ManifestHeader,
   readManifestFile,
 } from '@mmtok/core/node';
 
@@ -63,13 +62,7 @@ export interface QuantizerSpec {
   file?: string;
 }
 
-export interface AudioTokenizerManifest {
-  $schema?: string;
-  format: typeof MANIFEST_FORMAT;
-  formatVersion: typeof MANIFEST_FORMAT_VERSION;
-  name: string;
-  version: string;
-  description?: string;
+export interface AudioTokenizerManifest extends ManifestHeader {
   modality: 'audio';
   preprocessing: AudioPreprocessingSpec;
   encoder: LinearFrameEncoderSpec | OnnxAudioEncoderSpec | FeatureAudioEncoderSpec;
@@ -88,21 +81,13 @@ export interface AudioTokenizerManifest {
   };
   /** Bits per second at full depth: frameRate · levels · log2(codebookSize). */
   bitrate?: number;
-  metadata?: Record<string, unknown>;
 }
 
 /** Validates a parsed audio manifest strictly; errors are MMTOK_MANIFEST naming the file and the bad key. */
 export function validateAudioManifest(value: unknown, file = 'manifest'): AudioTokenizerManifest {
   const c = new ManifestChecker(file);
-  const m = c.object(
-    value,
-    'manifest',
-    ['format', 'formatVersion', 'name', 'version', 'modality', 'preprocessing', 'encoder', 'tokens'],
-    ['$schema', 'description', 'metadata', 'quantizer', 'bitrate', 'decoder'],
-  );
-  c.header(m);
+  const m = c.manifest(value, 'audio', ['preprocessing', 'encoder', 'tokens'], ['quantizer', 'bitrate', 'decoder']);
   if (m.bitrate !== undefined) c.positive(m.bitrate, 'manifest.bitrate');
-  c.oneOf(m.modality, ['audio'] as const, 'manifest.modality');
 
   const p = c.object(m.preprocessing, 'manifest.preprocessing', ['sampleRate', 'channels'], []);
   const sampleRate = c.int(p.sampleRate, 'manifest.preprocessing.sampleRate', 1000, 768000);

@@ -15,7 +15,12 @@ export {
   writeSemanticTokenizer,
 } from './tokenizer/feature-encoder.js';
 export { canonicalJson, tokenizerIdentity } from './tokenizer/identity.js';
-export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, ManifestChecker } from './tokenizer/manifest-checker.js';
+export {
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  ManifestChecker,
+  type ManifestHeader,
+} from './tokenizer/manifest-checker.js';
 export { type ManifestFile, readManifestFile } from './tokenizer/manifest-file.js';
 export {
   type LoadManifestQuantizerOptions,

@@ -1,11 +1,5 @@
 import type { QuantizerConfig } from '@mmtok/core';
-import {
-  type MANIFEST_FORMAT,
-  type MANIFEST_FORMAT_VERSION,
-  ManifestChecker,
-  type ManifestFile,
-  readManifestFile,
-} from '@mmtok/core/node';
+import { ManifestChecker, type ManifestFile, type ManifestHeader, readManifestFile } from '@mmtok/core/node';
 import type { PadMode } from './patches.js';
 import type { ResizePolicy } from './preprocess.js';
 
@@ -61,21 +55,13 @@ export interface QuantizerSpec {
 
 export type TokenAxis = 'h' | 'w' | 'levels';
 
-export interface TokenizerManifest {
-  $schema?: string;
-  format: typeof MANIFEST_FORMAT;
-  formatVersion: typeof MANIFEST_FORMAT_VERSION;
-  name: string;
-  version: string;
-  description?: string;
+export interface TokenizerManifest extends ManifestHeader {
   modality: 'image';
   preprocessing: PreprocessingSpec;
   encoder: LinearPatchEncoderSpec | OnnxEncoderSpec;
   quantizer: QuantizerSpec;
   decoder: InverseDecoderSpec | OnnxDecoderSpec;
   tokens: { layout: TokenAxis[] };
-  /** Free-form facts (training data, metrics); not interpreted. */
-  metadata?: Record<string, unknown>;
 }
 
 export const LAYOUTS: readonly (readonly TokenAxis[])[] = [
@@ -98,25 +84,7 @@ class Checker extends ManifestChecker {
 /** Validates a parsed manifest strictly; errors are MMTOK_MANIFEST naming the manifest file and the bad key. */
 export function validateManifest(value: unknown, file = 'manifest'): TokenizerManifest {
   const c = new Checker(file);
-  const m = c.object(
-    value,
-    'manifest',
-    [
-      'format',
-      'formatVersion',
-      'name',
-      'version',
-      'modality',
-      'preprocessing',
-      'encoder',
-      'quantizer',
-      'decoder',
-      'tokens',
-    ],
-    ['$schema', 'description', 'metadata'],
-  );
-  c.header(m);
-  c.oneOf(m.modality, ['image'] as const, 'manifest.modality');
+  const m = c.manifest(value, 'image', ['preprocessing', 'encoder', 'quantizer', 'decoder', 'tokens'], []);
 
   const p = c.object(m.preprocessing, 'manifest.preprocessing', ['resize', 'mean', 'std', 'sizeMultiple'], ['pad']);
   const r = c.object(p.resize, 'manifest.preprocessing.resize', ['mode'], ['width', 'height', 'size', 'fill']);

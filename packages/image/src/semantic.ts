@@ -15,10 +15,9 @@ import {
   featureEncoderFiles,
   loadFeatureProjection,
   loadManifestQuantizer,
-  type MANIFEST_FORMAT,
-  type MANIFEST_FORMAT_VERSION,
   ManifestChecker,
   type ManifestFile,
+  type ManifestHeader,
   noDecoderError,
   OnnxFeatureModel,
   readManifestFile,
@@ -185,31 +184,17 @@ export async function imageFeatures(
 /** The 'features' encoder entry of a semantic image manifest. */
 export interface FeatureImageEncoderSpec extends FeatureEncoderSpec, ImageFeatureModelFacts {}
 
-export interface SemanticImageManifest {
-  $schema?: string;
-  format: typeof MANIFEST_FORMAT;
-  formatVersion: typeof MANIFEST_FORMAT_VERSION;
-  name: string;
-  version: string;
-  description?: string;
+export interface SemanticImageManifest extends ManifestHeader {
   modality: 'image';
   encoder: FeatureImageEncoderSpec;
   quantizer: { config?: QuantizerConfig; file?: string };
   tokens: { layout: ['h', 'w', 'levels'] };
-  metadata?: Record<string, unknown>;
 }
 
 /** Validates a semantic image manifest (an image manifest whose encoder is 'features' and that has no decoder). */
 export function validateSemanticImageManifest(value: unknown, file = 'manifest'): SemanticImageManifest {
   const c = new ManifestChecker(file);
-  const m = c.object(
-    value,
-    'manifest',
-    ['format', 'formatVersion', 'name', 'version', 'modality', 'encoder', 'quantizer', 'tokens'],
-    ['$schema', 'description', 'metadata'],
-  );
-  c.header(m);
-  c.oneOf(m.modality, ['image'] as const, 'manifest.modality');
+  const m = c.manifest(value, 'image', ['encoder', 'quantizer', 'tokens'], []);
   const e = c.object(
     m.encoder,
     'manifest.encoder',

@@ -1,11 +1,5 @@
 import { type QuantizerConfig, validateConfig } from '@mmtok/core';
-import {
-  MANIFEST_FORMAT,
-  MANIFEST_FORMAT_VERSION,
-  ManifestChecker,
-  type ManifestFile,
-  readManifestFile,
-} from '@mmtok/core/node';
+import { ManifestChecker, type ManifestFile, type ManifestHeader, readManifestFile } from '@mmtok/core/node';
 
 export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core/node';
 
@@ -56,13 +50,7 @@ export interface QuantizerSpec {
   file?: string;
 }
 
-export interface VideoTokenizerManifest {
-  $schema?: string;
-  format: typeof MANIFEST_FORMAT;
-  formatVersion: typeof MANIFEST_FORMAT_VERSION;
-  name: string;
-  version: string;
-  description?: string;
+export interface VideoTokenizerManifest extends ManifestHeader {
   modality: 'video';
   preprocessing: VideoPreprocessingSpec;
   encoder: LinearTubeletEncoderSpec | PerFrameEncoderSpec | OnnxVideoEncoderSpec;
@@ -70,32 +58,12 @@ export interface VideoTokenizerManifest {
   quantizer?: QuantizerSpec;
   decoder: VideoDecoderSpec;
   tokens: { layout: ['t', 'h', 'w', 'levels']; causal: boolean };
-  metadata?: Record<string, unknown>;
 }
 
 /** Validates a parsed video manifest strictly; errors are MMTOK_MANIFEST naming the file and the bad key. */
 export function validateVideoManifest(value: unknown, file = 'manifest'): VideoTokenizerManifest {
   const c = new ManifestChecker(file);
-  const m = c.object(
-    value,
-    'manifest',
-    ['format', 'formatVersion', 'name', 'version', 'modality', 'preprocessing', 'encoder', 'decoder', 'tokens'],
-    ['$schema', 'description', 'metadata', 'quantizer'],
-  );
-  if (m.format !== MANIFEST_FORMAT) c.fail('manifest.format', `must be '${MANIFEST_FORMAT}'`);
-  if (m.formatVersion !== MANIFEST_FORMAT_VERSION) {
-    c.fail('manifest.formatVersion', `unsupported version ${JSON.stringify(m.formatVersion)} (this build reads 1)`);
-  }
-  for (const k of ['name', 'version'] as const) {
-    if (typeof m[k] !== 'string' || m[k] === '') c.fail(`manifest.${k}`, 'must be a non-empty string');
-  }
-  if (m.modality !== 'video') c.fail('manifest.modality', `must be 'video', got ${JSON.stringify(m.modality)}`);
-  if (
-    m.metadata !== undefined &&
-    (typeof m.metadata !== 'object' || m.metadata === null || Array.isArray(m.metadata))
-  ) {
-    c.fail('manifest.metadata', 'must be an object');
-  }
+  const m = c.manifest(value, 'video', ['preprocessing', 'encoder', 'decoder', 'tokens'], ['quantizer']);
 
   const p = c.object(m.preprocessing, 'manifest.preprocessing', ['mean', 'std'], ['fps', 'width', 'height']);
   for (const k of ['mean', 'std'] as const) {

@@ -12,6 +12,18 @@ export const MANIFEST_FORMAT_VERSION = 1;
  */
 export const MAX_MANIFEST_FRAME_PIXELS = 4096 * 4096;
 
+/** The keys every modality's tokenizer manifest starts with (ManifestChecker.header checks them). */
+export interface ManifestHeader {
+  $schema?: string;
+  format: typeof MANIFEST_FORMAT;
+  formatVersion: typeof MANIFEST_FORMAT_VERSION;
+  name: string;
+  version: string;
+  description?: string;
+  /** Free-form facts (training data, metrics); not interpreted. */
+  metadata?: Record<string, unknown>;
+}
+
 /**
  * Strict checks for tokenizer manifests: every failure is MMTOK_MANIFEST naming the manifest file
  * and the key path (`where`), so users can find the bad key.
@@ -89,6 +101,22 @@ export class ManifestChecker {
     const f = this.string(v, where);
     if (isAbsolute(f)) this.fail(where, 'must be a path relative to the manifest');
     return f;
+  }
+
+  /**
+   * The top-level manifest object: the header keys plus a modality's own `required` and `optional`
+   * keys (no others), the header checked and `modality` the one given.
+   */
+  manifest(value: unknown, modality: string, required: string[], optional: string[]): Record<string, unknown> {
+    const m = this.object(
+      value,
+      'manifest',
+      ['format', 'formatVersion', 'name', 'version', 'modality', ...required],
+      ['$schema', 'description', 'metadata', ...optional],
+    );
+    this.header(m);
+    this.oneOf(m.modality, [modality], 'manifest.modality');
+    return m;
   }
 
   /** The keys every tokenizer manifest shares: format, formatVersion, name, version, description, $schema, metadata. */
