@@ -5,34 +5,13 @@
  */
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { rejection, variant } from '@mmtok/core/test-support';
 import { describe, expect, it } from 'vitest';
 import { readVideoManifest, validateVideoManifest, videoManifestFiles } from '../src/manifest.js';
 import { tmp } from './helpers.js';
 
 const DEFAULT = new URL('../assets/default/', import.meta.url);
 const base = JSON.parse(readFileSync(new URL('manifest.json', DEFAULT), 'utf8'));
-
-/** `manifest` with `path` (dotted keys below the manifest) set to `value`; undefined deletes the key. */
-function variant(manifest: unknown, path: string, value: unknown): Record<string, unknown> {
-  const m = structuredClone(manifest) as Record<string, unknown>;
-  const keys = path.split('.');
-  let o = m;
-  for (const k of keys.slice(0, -1)) o = o[k] as Record<string, unknown>;
-  if (value === undefined) delete o[keys.at(-1)!];
-  else o[keys.at(-1)!] = value;
-  return m;
-}
-
-/** The code and manifest key of the error `run` throws or rejects with; {} when it succeeds. */
-async function rejection(run: () => unknown): Promise<{ code?: string; key?: string }> {
-  try {
-    await run();
-  } catch (e) {
-    const err = e as { code?: string; details?: { key?: string } };
-    return { code: err.code, key: err.details?.key };
-  }
-  return {};
-}
 
 /** A per-frame manifest: each frame through an image tokenizer, no files of its own. */
 const perFrame = {
@@ -96,6 +75,7 @@ describe('validateVideoManifest rejects', () => {
     ['another modality', 'modality', 'audio', 'manifest.modality'],
     ['an unknown top-level key', 'extra', true, 'manifest.extra'],
     ['an empty name', 'name', '', 'manifest.name'],
+    ['a description that is not a string', 'description', 5, 'manifest.description'],
     ['a mean of two channels', 'preprocessing.mean', [0.5, 0.5], 'manifest.preprocessing.mean'],
     ['a zero std', 'preprocessing.std', [0.5, 0, 0.5], 'manifest.preprocessing.std'],
     ['a std given as strings', 'preprocessing.std', ['1', '1', '1'], 'manifest.preprocessing.std'],
