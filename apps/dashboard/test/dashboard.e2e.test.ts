@@ -3,7 +3,6 @@
  * startDashboard with reports the CLI made from real encodes. Screenshots go to test-artifacts/;
  * bundle size and page-load time to bench-results/dashboard.json.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,15 +12,14 @@ import { gzipSync } from 'node:zlib';
 import { type DashboardServer, exportDashboard, startDashboard } from '@mmtok/cli';
 import { decodeTokenFile } from '@mmtok/core';
 import { CodebookAccumulator } from '@mmtok/diagnostics';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fmtFixed, fmtMetric, fmtNumber, fmtPercent } from '../src/format.js';
+import { CHROMIUM, haveChromium, launchChromium } from './browser.js';
 import { type Fixtures, makeFixtures } from './fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = join(root, 'test-artifacts');
-const haveChromium = existsSync(CHROMIUM);
 /** Canvases and media in software-rendered Chromium on a busy machine take seconds; vitest polls 1 s by default. */
 const POLL = { timeout: 15_000, interval: 100 };
 
@@ -68,20 +66,7 @@ describe.skipIf(!haveChromium)('dashboard e2e in headless Chromium', () => {
     server = await startDashboard({
       reports: [fx.reportA, fx.reportB, fx.malformed, fx.newer, fx.reportAudio, fx.reportVideo, fx.reportVideoFiles],
     });
-    // playwright gives every launch a fresh temporary profile (--user-data-dir) and removes it on close.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
   });

@@ -2,20 +2,18 @@
  * The "Tokenize an image" view in real headless Chromium: the page runs @mmtok/image/browser on a
  * picked PNG; its tokens and PSNR must be exactly what Node computes for the same file.
  */
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DashboardServer, startDashboard } from '@mmtok/cli';
 import { sha256Hex } from '@mmtok/core';
 import { psnr } from '@mmtok/diagnostics';
 import { loadTokenizer, readImage } from '@mmtok/image';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const coffee = join(root, '../../packages/image/assets/samples/coffee.png');
-const haveChromium = existsSync(CHROMIUM);
 
 // In CI a missing browser is a failure, not a skip (as in dashboard.e2e.test.ts).
 describe.skipIf(!haveChromium && !process.env.CI)('tokenize view in headless Chromium', () => {
@@ -25,17 +23,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('tokenize view in headless Chr
 
   beforeAll(async () => {
     server = await startDashboard({ reports: [] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
