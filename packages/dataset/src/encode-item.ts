@@ -9,8 +9,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { AUDIO_EXTENSIONS, encodeAudioFile } from '@mmtok/audio';
-import { encodeTokenFile, MmtokError, type TokenSource } from '@mmtok/core';
-import { type RgbImage, readImage } from '@mmtok/image';
+import { encodeTokenFile, MmtokError, type TokenizerIdentity, type TokenSource } from '@mmtok/core';
+import { type ImageTokenizer, type RgbImage, readImage, type TokenSet } from '@mmtok/image';
 import { IMAGE_EXTENSIONS } from './inputs.js';
 import type { TarSample } from './tar-input.js';
 import type { Tokenizers } from './tokenizers.js';
@@ -102,51 +102,63 @@ export async function decodeItem(ref: ItemRef, sample?: TarSample): Promise<Deco
   return { ref, media: await decodeMedia(ref, media[0], media[1]), meta, text };
 }
 
-/** Tokenizes a decoded item into its sample's members. */
-export async function encodeItem(item: DecodedItem, tokenizers: Tokenizers): Promise<EncodedSample> {
-  const { ref, media } = item;
-  let mmtok: Uint8Array;
-  let facts: Record<string, unknown>;
-  let shape: number[];
-  if (media.modality === 'image') {
-    const tokenizer = await tokenizers.image();
-    const tokens = await tokenizer.encode(media.image);
-    const codebookSize = tokenizer.quantizer?.codebookSize;
-    shape = [...tokens.shape];
-    mmtok = encodeTokenFile({
-      header: {
-        tokenizer: { ...tokens.tokenizer },
-        modality: 'image',
-        shape,
-        ...(codebookSize !== undefined ? { codebookSize } : {}),
-        source: tokens.source as TokenSource,
-        createdBy: CREATED_BY,
-      },
-      indices: tokens.indices,
-    });
-    facts = { width: media.image.width, height: media.image.height };
-  } else {
-    const tokenizer = await tokenizers.audio();
-    try {
-      const tokens = await encodeAudioFile(tokenizer, media.file);
-      shape = [...tokens.shape];
-      mmtok = encodeTokenFile({
-        header: {
-          tokenizer: { ...tokens.tokenizer },
-          modality: 'audio',
-          shape,
-          ...(tokenizer.codebookSize !== undefined ? { codebookSize: tokenizer.codebookSize } : {}),
-          source: JSON.parse(JSON.stringify({ ...tokens.source, frameRate: tokenizer.frameRate })),
-          createdBy: CREATED_BY,
-        },
-        indices: tokens.indices,
-      });
-      const { sampleRate, channels, samples, duration } = tokens.source;
-      facts = { sampleRate, channels, samples, duration };
-    } finally {
-      if (media.temp) await rm(media.file, { force: true });
-    }
+/** A token file with the facts its `.json` member records. */
+interface Tokenized {
+  mmtok: Uint8Array;
+  shape: number[];
+  facts: Record<string, unknown>;
+}
+
+/** The `.mmtok` bytes `mmtok encode` writes for these tokens, save its createdBy. */
+function tokenFile(
+  modality: 'image' | 'audio',
+  tokens: { tokenizer: TokenizerIdentity; shape: readonly number[]; indices: Int32Array },
+  codebookSize: number | undefined,
+  source: TokenSource,
+): Uint8Array {
+  return encodeTokenFile({
+    header: {
+      tokenizer: { ...tokens.tokenizer },
+      modality,
+      shape: [...tokens.shape],
+      ...(codebookSize !== undefined ? { codebookSize } : {}),
+      source,
+      createdBy: CREATED_BY,
+    },
+    indices: tokens.indices,
+  });
+}
+
+function imageTokenFile(tokenizer: ImageTokenizer, tokens: TokenSet, image: RgbImage): Tokenized {
+  return {
+    mmtok: tokenFile('image', tokens, tokenizer.quantizer?.codebookSize, tokens.source as TokenSource),
+    shape: [...tokens.shape],
+    facts: { width: image.width, height: image.height },
+  };
+}
+
+async function audioTokenFile(
+  tokenizers: Tokenizers,
+  media: Extract<Media, { modality: 'audio' }>,
+): Promise<Tokenized> {
+  const tokenizer = await tokenizers.audio();
+  try {
+    const tokens = await encodeAudioFile(tokenizer, media.file);
+    const source = JSON.parse(JSON.stringify({ ...tokens.source, frameRate: tokenizer.frameRate }));
+    const { sampleRate, channels, samples, duration } = tokens.source;
+    return {
+      mmtok: tokenFile('audio', tokens, tokenizer.codebookSize, source),
+      shape: [...tokens.shape],
+      facts: { sampleRate, channels, samples, duration },
+    };
+  } finally {
+    if (media.temp) await rm(media.file, { force: true });
   }
+}
+
+/** The members of an item's sample around its token file. */
+function sampleOf(item: DecodedItem, { mmtok, shape, facts }: Tokenized): EncodedSample {
+  const { ref, media } = item;
   const tokens = shape.reduce((a, b) => a * b, 1);
   const json = {
     key: ref.key,
@@ -166,6 +178,75 @@ export async function encodeItem(item: DecodedItem, tokenizers: Tokenizers): Pro
     ],
     tokens,
     modality: media.modality,
+  };
+}
+
+/** Tokenizes a decoded item into its sample's members. */
+export async function encodeItem(item: DecodedItem, tokenizers: Tokenizers): Promise<EncodedSample> {
+  const { media } = item;
+  if (media.modality === 'audio') return sampleOf(item, await audioTokenFile(tokenizers, media));
+  const tokenizer = await tokenizers.image();
+  return sampleOf(item, imageTokenFile(tokenizer, await tokenizer.encode(media.image), media.image));
+}
+
+export interface EncodedGroup {
+  /** Per item, in order: its sample, or why it failed (a failed decode fails only its item). */
+  results: PromiseSettledResult<EncodedSample>[];
+  /** Items tokenized in one encoder run together with others. */
+  batched: number;
+}
+
+const settle = <T>(p: Promise<T>): Promise<PromiseSettledResult<T>> =>
+  p.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason) => ({ status: 'rejected', reason }),
+  );
+
+/**
+ * Tokenizes consecutive items, each into the sample encodeItem makes: runs of decoded images go to
+ * the image tokenizer together (it batches those of one size where its encoder can). Should the
+ * batch call fail, its images are tokenized one at a time, so each failure is its own item's.
+ */
+export async function encodeItems(
+  decodings: readonly Promise<DecodedItem>[],
+  tokenizers: Tokenizers,
+): Promise<EncodedGroup> {
+  const decoded = await Promise.all(decodings.map(settle));
+  const results: PromiseSettledResult<EncodedSample>[] = [];
+  let batched = 0;
+  const image = (k: number) => {
+    const d = decoded[k];
+    return d.status === 'fulfilled' && d.value.media.modality === 'image' ? d.value : undefined;
+  };
+  for (let i = 0; i < decoded.length; ) {
+    let j = i;
+    while (j < decoded.length && image(j)) j++;
+    if (j - i > 1) {
+      const items = decoded.slice(i, j).map((_, k) => image(i + k)!);
+      const run = await settle(batchImages(items, tokenizers));
+      if (run.status === 'fulfilled') {
+        results.push(...run.value.samples.map((value) => ({ status: 'fulfilled' as const, value })));
+        batched += run.value.batched;
+      } else for (const item of items) results.push(await settle(encodeItem(item, tokenizers)));
+      i = j;
+      continue;
+    }
+    const d = decoded[i++];
+    results.push(d.status === 'rejected' ? d : await settle(encodeItem(d.value, tokenizers)));
+  }
+  return { results, batched };
+}
+
+async function batchImages(
+  items: DecodedItem[],
+  tokenizers: Tokenizers,
+): Promise<{ samples: EncodedSample[]; batched: number }> {
+  const tokenizer = await tokenizers.image();
+  const images = items.map((item) => (item.media as Extract<Media, { modality: 'image' }>).image);
+  const { tokens, calls } = await tokenizer.encodeBatch(images);
+  return {
+    samples: items.map((item, k) => sampleOf(item, imageTokenFile(tokenizer, tokens[k], images[k]))),
+    batched: calls.filter((n) => n > 1).reduce((a, b) => a + b, 0),
   };
 }
 

@@ -11,7 +11,7 @@ import { isShardTemp } from './layout.js';
 import { DEFAULT_SHARD_SIZE, planShards, prepareOutput, writePlan } from './plan.js';
 import { defaultWorkers, ShardPool } from './pool.js';
 import { type DatasetProgressCallback, ProgressTracker } from './progress.js';
-import type { ShardMarker, ShardTask } from './shard.js';
+import { checkBatchSize, DEFAULT_BATCH_SIZE, type ShardMarker, type ShardTask } from './shard.js';
 import { type DatasetIndex, type ShardFailure, writeIndex, writeShardFailure } from './status.js';
 
 export interface EncodeDatasetOptions {
@@ -25,6 +25,12 @@ export interface EncodeDatasetOptions {
   tokenizer?: string;
   /** Core kernel backend; the best available when omitted. */
   backend?: string;
+  /**
+   * Consecutive images each thread hands the tokenizer at once: an ONNX encoder with a dynamic
+   * batch axis runs those of one size together. 1 disables batching; the output is the same.
+   * Default 8.
+   */
+  batchSize?: number;
   /** Threads encoding shards at once (local runs). Default: the machine's cores. */
   workers?: number;
   /** Further attempts for a shard that failed as a whole. Default 0. */
@@ -50,6 +56,7 @@ export interface EncodeDatasetResult {
 
 /** Lists and plans the inputs after proving the output writable; shared by the local and queue runs. */
 export async function planDataset(options: EncodeDatasetOptions): Promise<{ dir: string; tasks: ShardTask[] }> {
+  const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
   const dir = resolve(options.output);
   await prepareOutput(dir);
   const items = await listDatasetItems(options.inputs);
@@ -57,7 +64,10 @@ export async function planDataset(options: EncodeDatasetOptions): Promise<{ dir:
   // A manifest path is made absolute: queue workers run elsewhere (the path must be shared, like the output).
   const spec = options.tokenizer ?? 'default';
   const tokenizer = existsSync(spec) ? resolve(spec) : spec;
-  const tasks = planShards(items, dir, { tokenizer, backend: options.backend }, shardSize);
+  const tasks = planShards(items, dir, { tokenizer, backend: options.backend }, shardSize).map((t) => ({
+    ...t,
+    batchSize,
+  }));
   await writePlan(dir, tasks, shardSize);
   return { dir, tasks };
 }
