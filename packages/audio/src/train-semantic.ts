@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type LinearTrainingProgress, MmtokError, trainFeatureCodebook } from '@mmtok/core';
+import { type FeatureCodebookChoices, MmtokError, trainFeatureCodebook } from '@mmtok/core';
 import { OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
 import { type CodebookHealth, healthSummary, quantizerUsage } from '@mmtok/diagnostics';
 import { type HubOptions, resolveModelFolder } from '@mmtok/hub';
@@ -8,7 +8,7 @@ import { type AudioTokenizerManifest, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION }
 import { audioFeatures, type FeatureAudioEncoderSpec, readAudioFeatureModel } from './semantic.js';
 import type { AudioBuffer } from './types.js';
 
-export interface TrainSemanticAudioOptions {
+export interface TrainSemanticAudioOptions extends FeatureCodebookChoices {
   /** The encoder-only model: a Transformers.js-layout folder or hf:org/name[@revision]. */
   model: string;
   /** Directory for manifest.json, encoder/, quantizer.safetensors (and projection.safetensors). */
@@ -19,23 +19,10 @@ export interface TrainSemanticAudioOptions {
   dtype?: string;
   /** The model's name under onnx/ (onnx/<name><dtype suffix>.onnx). Default 'model'; 'encoder_model' for some exports. */
   onnxName?: string;
-  /** 'vq' (default: one codebook, HuBERT-style units) or 'rvq'. */
-  quantizer?: 'vq' | 'rvq';
-  /** Codes per level. Default 100 (GSLM's HuBERT units). */
-  codebookSize?: number;
-  /** rvq: residual levels. Default 1. */
-  levels?: number;
-  /** PCA components kept before k-means; default: none (k-means on the raw features). */
-  pcaDim?: number;
   /** Feature frames sampled for k-means, spread evenly over the inputs. Default 50000. */
   maxFrames?: number;
-  /** k-means iterations per level. Default 20. */
-  iterations?: number;
-  seed?: number;
-  backend?: string;
   executionProviders?: string[];
   hub?: HubOptions;
-  onProgress?: (info: LinearTrainingProgress) => void;
 }
 
 export interface TrainSemanticAudioResult {

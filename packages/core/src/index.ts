@@ -61,6 +61,7 @@ export { EmaCodebook, type EmaCodebookOptions, type EmaUpdate } from './training
 export {
   collectFeatureRows,
   FEATURE_PROJECTION_FORMAT,
+  type FeatureCodebookChoices,
   type FeatureRows,
   type FitFeatureCodebookOptions,
   type FittedFeatureCodebook,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type LinearTrainingProgress, MmtokError, trainFeatureCodebook } from '@mmtok/core';
+import { type FeatureCodebookChoices, MmtokError, trainFeatureCodebook } from '@mmtok/core';
 import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
 import { type CodebookHealth, healthSummary, quantizerUsage } from '@mmtok/diagnostics';
 import { type HubOptions, resolveModelFolder } from '@mmtok/hub';
@@ -13,7 +13,7 @@ import {
 } from './semantic.js';
 import type { RgbImage } from './types.js';
 
-export interface TrainSemanticImageOptions {
+export interface TrainSemanticImageOptions extends FeatureCodebookChoices {
   /** The encoder-only vision model: a Transformers.js-layout folder or hf:org/name[@revision]. */
   model: string;
   /** Directory for manifest.json, encoder/, quantizer.safetensors (and projection.safetensors). */
@@ -24,22 +24,10 @@ export interface TrainSemanticImageOptions {
   dtype?: string;
   /** The model's name under onnx/ (onnx/<name><dtype suffix>.onnx). Default 'model'; 'vision_model' for CLIP/SigLIP exports. */
   onnxName?: string;
-  /** 'vq' (default) or 'rvq'. */
-  quantizer?: 'vq' | 'rvq';
-  /** Codes per level. Default 256. */
-  codebookSize?: number;
-  /** rvq: residual levels. Default 1. */
-  levels?: number;
-  /** PCA components kept before k-means; default: none. */
-  pcaDim?: number;
   /** Patch rows sampled for k-means, spread evenly over the images. Default 50000. */
   maxPatches?: number;
-  iterations?: number;
-  seed?: number;
-  backend?: string;
   executionProviders?: string[];
   hub?: HubOptions;
-  onProgress?: (info: LinearTrainingProgress) => void;
 }
 
 export interface TrainSemanticImageResult {

@@ -9,20 +9,27 @@ import { concatRows, fitRowPca, gatherRows, type LinearTrainingProgress, sortedS
 /** `format` metadata of a semantic tokenizer's projection file (PCA of encoder features). */
 export const FEATURE_PROJECTION_FORMAT = 'mmtok-feature-projection';
 
-export interface FitFeatureCodebookOptions {
+/** The codebook choices of a semantic tokenizer, as its trainers (image, audio) take them. */
+export interface FeatureCodebookChoices {
   /** 'vq' (one codebook: HuBERT-style units) or 'rvq' (residual levels). Default 'vq'. */
   quantizer?: 'vq' | 'rvq';
-  /** Codes per level. */
-  codebookSize: number;
+  /** Codes per level. Trainers default it per modality (audio 100, as GSLM's HuBERT units; image 256). */
+  codebookSize?: number;
   /** rvq only: residual levels. Default 1. */
   levels?: number;
   /** PCA components to keep before k-means; undefined keeps the features as they are. */
   pcaDim?: number;
   /** k-means iterations per level. Default 20. */
   iterations?: number;
-  seed: number;
+  /** Seeds the row sampling and k-means++. Trainers default it to 0. */
+  seed?: number;
   backend?: string;
   onProgress?: (info: LinearTrainingProgress) => void;
+}
+
+export interface FitFeatureCodebookOptions extends FeatureCodebookChoices {
+  codebookSize: number;
+  seed: number;
 }
 
 export interface FittedFeatureCodebook {
