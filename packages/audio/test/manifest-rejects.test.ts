@@ -3,9 +3,9 @@
  * its folder, carry wrong types, or ask for sizes beyond the limits. Each case changes one key of
  * the embedded default and expects MMTOK_MANIFEST naming that key; nothing is opened or allocated.
  */
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rejection, variant } from '@mmtok/core/test-support';
+import { ESCAPING_FILES, folderWithEscapes, rejection, variant } from '@mmtok/core/test-support';
 import { describe, expect, it } from 'vitest';
 import { readAudioManifest, validateAudioManifest } from '../src/manifest.js';
 import { tempDir } from './helpers.js';
@@ -65,14 +65,7 @@ describe('validateAudioManifest rejects', () => {
 });
 
 describe('readAudioManifest confines files to the manifest folder', () => {
-  const dir = tempDir();
-  const folder = join(dir, 'tok');
-  mkdirSync(folder);
-  writeFileSync(join(dir, 'outside.safetensors'), 'not yours');
-  for (const f of ['encoder.safetensors', 'quantizer.safetensors']) {
-    writeFileSync(join(folder, f), readFileSync(new URL(f, DEFAULT)));
-  }
-  symlinkSync(join(dir, 'outside.safetensors'), join(folder, 'link.safetensors'));
+  const folder = folderWithEscapes(tempDir(), DEFAULT, ['encoder.safetensors', 'quantizer.safetensors']);
   const read = async (path: string, value: unknown) => {
     writeFileSync(join(folder, 'manifest.json'), JSON.stringify(variant(base, path, value)));
     return rejection(() => readAudioManifest(join(folder, 'manifest.json')));
@@ -81,12 +74,7 @@ describe('readAudioManifest confines files to the manifest folder', () => {
   it('reads the default copied into a folder', async () => {
     expect(await read('description', 'copy')).toEqual({});
   });
-  for (const [label, file] of [
-    ['an absolute path', '/etc/passwd'],
-    ['a `..` path to an existing file', '../outside.safetensors'],
-    ['a symlink out of the folder', 'link.safetensors'],
-    ['a missing file', 'missing.safetensors'],
-  ]) {
+  for (const [label, file] of ESCAPING_FILES) {
     it(label, async () => {
       expect(await read('encoder.weights', file)).toEqual({ code: 'MMTOK_MANIFEST', key: 'manifest.encoder.weights' });
     });

@@ -2,6 +2,8 @@
  * Test helpers shared by the modality packages' tests (imported as @mmtok/core/test-support, a
  * source-only export: it is not built or published).
  */
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** `manifest` with `path` (dotted keys below the manifest) set to `value`; undefined deletes the key. */
 export function variant(manifest: unknown, path: string, value: unknown): Record<string, unknown> {
@@ -24,3 +26,24 @@ export async function rejection(run: () => unknown): Promise<{ code?: string; ke
   }
   return {};
 }
+
+/**
+ * A tokenizer folder `dir`/tok holding `files` copied from `defaults`, with a way out of it to test
+ * confinement: `dir`/outside.safetensors beside it and tok/link.safetensors, a symlink to that file.
+ */
+export function folderWithEscapes(dir: string, defaults: URL, files: string[]): string {
+  const folder = join(dir, 'tok');
+  mkdirSync(folder);
+  writeFileSync(join(dir, 'outside.safetensors'), 'not yours');
+  for (const f of files) writeFileSync(join(folder, f), readFileSync(new URL(f, defaults)));
+  symlinkSync(join(dir, 'outside.safetensors'), join(folder, 'link.safetensors'));
+  return folder;
+}
+
+/** File names a manifest in a folderWithEscapes must refuse: each reaches outside the folder or nowhere. */
+export const ESCAPING_FILES: [label: string, file: string][] = [
+  ['an absolute path', '/etc/passwd'],
+  ['a `..` path to an existing file', '../outside.safetensors'],
+  ['a symlink out of the folder', 'link.safetensors'],
+  ['a missing file', 'missing.safetensors'],
+];
