@@ -613,7 +613,7 @@ const dataset = defineCommand({
   usage: 'dataset <action> [...args]',
   description:
     'Tokenize a dataset into sharded WebDataset tars (resumable; all cores), or run it on many machines through a BullMQ queue: dataset encode <inputs…> -o <dir> | dataset worker --queue <url> | dataset status <dir>',
-  options: ['output', 'tokenizer', 'backend', 'shardSize', 'workers', 'retries', 'queue', 'queueName'],
+  options: ['output', 'tokenizer', 'backend', 'shardSize', 'workers', 'batchSize', 'retries', 'queue', 'queueName'],
   examples: [
     'mmtok dataset encode photos/ -o ds/ --shard-size 1000',
     "mmtok dataset encode 'webdata/data-{00000..00099}.tar' list.jsonl -o ds/ --workers 2",
@@ -633,6 +633,7 @@ const dataset = defineCommand({
         backend: o.backend,
         shardSize: o.shardSize,
         workers: o.workers,
+        batchSize: o.batchSize,
         retries: o.retries,
         queue: o.queue,
         queueName: o.queueName,

@@ -67,6 +67,7 @@ describe('mmtok dataset', () => {
       ['dataset', 'frob'],
       ['dataset', 'encode', 'photos'],
       ['dataset', 'worker'],
+      ['dataset', 'encode', 'photos', '-o', 'ds', '--batch-size', '0'],
     ]) {
       const r = await mmtok(...args);
       expect(r.code, args.join(' ')).toBe(2);

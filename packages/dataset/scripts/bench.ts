@@ -1,8 +1,8 @@
 /**
  * Dataset throughput: images/s for N JPEGs of size² with the default image tokenizer — today's
  * one-file-at-a-time loop against `encodeDataset` with 1 and 2 workers and through the BullMQ
- * queue with two worker processes — CPU time against wall time, peak RSS at N and at `--more`
- * items, and audio hours per hour. Each configuration runs in its own process (bench-child.ts).
+ * queue with two worker processes, batch size 1 against 8 with a dynamic-batch ONNX encoder — CPU
+ * time against wall time, peak RSS at N and at `--more` items, and audio hours per hour. Each configuration runs in its own process (bench-child.ts).
  * Prints a table and writes bench-results/dataset.json. Run it on an otherwise idle machine.
  *
  *   npm run bench -w @mmtok/dataset -- [--images 1000] [--more 20000] [--size 512]
@@ -195,6 +195,21 @@ try {
       workers,
     });
     record(`dataset --workers ${workers}`, N, s);
+  }
+
+  // Batching needs an ONNX encoder with a dynamic batch axis: the image package's small parity
+  // fixture (a 2-conv encoder on CPU), so this shows the batching overhead or gain on CPU, not a GPU's.
+  const batchTokenizer = join(here, '..', '..', 'image', 'test', 'fixtures', 'onnx', 'fsq-batch.manifest.json');
+  for (const batchSize of [1, 8]) {
+    const s = await run('local', {
+      inputs: [join(root, 'images')],
+      output: join(root, `batch-${batchSize}`),
+      shardSize: SHARD,
+      workers: 1,
+      tokenizer: batchTokenizer,
+      batchSize,
+    });
+    record(`fsq-batch ONNX --batch-size ${batchSize}`, N, s);
   }
 
   const redis = await startRedis(join(root, 'redis'));

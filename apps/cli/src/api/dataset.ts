@@ -12,6 +12,7 @@ export interface DatasetEncodeOptions {
   backend?: string;
   shardSize?: number;
   workers?: number;
+  batchSize?: number;
   retries?: number;
   queue?: string;
   queueName?: string;
