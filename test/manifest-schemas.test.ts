@@ -15,6 +15,8 @@ const cases = [
       'packages/image/test/fixtures/onnx/fsq.manifest.json',
       'packages/image/test/fixtures/onnx/rvq.manifest.json',
       'packages/image/test/fixtures/onnx/fsq-codes.manifest.json',
+      'packages/image/test/fixtures/onnx/fsq-batch.manifest.json',
+      'packages/image/test/fixtures/onnx/fsq-codes-batch.manifest.json',
     ],
   },
   {
