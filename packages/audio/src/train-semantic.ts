@@ -50,9 +50,6 @@ export async function trainSemanticAudioTokenizer(
   if (!options || typeof options.outDir !== 'string' || options.outDir === '') {
     throw new MmtokError('MMTOK_CONFIG', "option 'outDir' is required: the directory to write the tokenizer into");
   }
-  if (typeof options.model !== 'string' || options.model === '') {
-    throw new MmtokError('MMTOK_CONFIG', "option 'model' is required: a feature model folder or hf:org/name");
-  }
   if (!Array.isArray(inputs) || inputs.length === 0) throw new MmtokError('MMTOK_EMPTY', 'no training audio given');
   const seed = options.seed ?? 0;
   const report = options.onProgress;

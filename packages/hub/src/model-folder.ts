@@ -32,6 +32,10 @@ export async function resolveModelFolder(
   spec: string,
   options: { dtype?: string; name?: string; hub?: HubOptions } = {},
 ): Promise<ModelFolder> {
+  // The trainers pass their `model` option straight through: refuse a missing one here, once.
+  if (typeof spec !== 'string' || spec === '') {
+    throw new MmtokError('MMTOK_CONFIG', "option 'model' is required: a feature model folder or hf:org/name");
+  }
   const modelFile = onnxModelFile(options.name ?? 'model', options.dtype);
   if (isHubSpec(spec)) {
     const model = await hubFile(spec, modelFile, options.hub);

@@ -52,3 +52,9 @@ it('a local folder needs the model file for the dtype (MMTOK_MODEL otherwise)', 
     /MMTOK_MODEL.*model_quantized\.onnx/,
   );
 });
+
+it('a missing or empty model spec is MMTOK_CONFIG (not a TypeError from a JS caller)', async () => {
+  for (const spec of ['', undefined]) {
+    await expect(resolveModelFolder(spec as string)).rejects.toMatchObject({ code: 'MMTOK_CONFIG' });
+  }
+});
