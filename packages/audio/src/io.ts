@@ -9,6 +9,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { MmtokError } from '@mmtok/core';
 import { killOnInterrupt, removeOnInterrupt, writeFileAtomic } from '@mmtok/core/node';
 import {
+  type AudioStreamInfo,
   checkDecodedDuration,
   ffmpegReason,
   hasFfmpeg,
@@ -205,12 +206,13 @@ export async function readAudio(input: string | Uint8Array, options: ReadAudioOp
   resolveFfmpeg();
   let rate = options.sampleRate;
   let channels = options.channels;
+  let info: AudioStreamInfo | undefined;
   if (rate === undefined || channels === undefined) {
-    const info = await probeAudio(input);
+    info = await probeAudio(input);
     rate ??= info.sampleRate;
     channels ??= info.channels;
   }
-  return readWithFfmpeg(input, what, { ...options, sampleRate: rate, channels });
+  return readWithFfmpeg(input, what, { ...options, sampleRate: rate, channels }, info);
 }
 
 function sliceSeconds(a: AudioBuffer, start?: number, duration?: number): AudioBuffer {
@@ -227,6 +229,8 @@ async function readWithFfmpeg(
   input: string | Uint8Array,
   what: string,
   o: ReadAudioOptions & { sampleRate: number; channels: number },
+  /** The input's probe when the caller already ran one (not probed twice). */
+  probed?: AudioStreamInfo,
 ): Promise<AudioBuffer> {
   const r = await runFfmpeg(
     ['-v', 'error', ...ffmpegInputArgs(input, o), ...ffmpegOutputArgs(o.channels, o.sampleRate)],
@@ -239,7 +243,8 @@ async function readWithFfmpeg(
     throw empty(what);
   }
   const audio = deinterleave(r.stdout, o.channels, o.sampleRate);
-  if (typeof input === 'string') checkDecodedDuration(what, await probeAudio(input), audio.length / o.sampleRate, o);
+  if (typeof input === 'string')
+    checkDecodedDuration(what, probed ?? (await probeAudio(input)), audio.length / o.sampleRate, o);
   return audio;
 }
 
