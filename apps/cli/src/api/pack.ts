@@ -3,7 +3,7 @@
  * (@mmtok/sequence), and back. This file only glues inputs to the packer: the layout, formats and
  * files are @mmtok/sequence's.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { MmtokError } from '@mmtok/core';
 import { readTokenFile } from '@mmtok/core/node';
@@ -27,6 +27,7 @@ import {
   type PackItem,
   type PackResult,
   pack,
+  packedPrefix,
   type UnpackResult,
   unpack,
 } from '@mmtok/sequence/node';
@@ -69,7 +70,6 @@ async function isDatasetDir(path: string): Promise<boolean> {
   const s = await stat(path).catch(() => undefined);
   if (!s?.isDirectory()) return false;
   if (await stat(join(path, 'dataset.json')).catch(() => undefined)) return true;
-  const { readdir } = await import('node:fs/promises');
   return (await readdir(path)).some((f) => /^shard-\d+\.tar$/.test(f));
 }
 
@@ -150,7 +150,7 @@ export async function packFiles(options: PackFilesOptions): Promise<PackResult |
   if (!options.layout) throw usageError('missing required option --layout <preset|layout.json>');
   const format = options.format ?? 'megatron';
   if (!(PACK_FORMATS as readonly string[]).includes(format))
-    throw usageError(`--format for pack must be one of ${PACK_FORMATS.join(', ')}, got '${format}'`);
+    throw usageError(`--to for pack must be one of ${PACK_FORMATS.join(', ')}, got '${format}'`);
   const text = options.textTokenizer
     ? textTokenizer(await readJson(options.textTokenizer, 'the text tokenizer'))
     : undefined;
@@ -179,7 +179,6 @@ export async function describePrefix(prefix: string): Promise<PackedDescription>
 
 /** True when `target` names a packed prefix (its .layout.json exists). */
 export async function isPackedPrefix(target: string): Promise<boolean> {
-  const { packedPrefix } = await import('@mmtok/sequence/node');
   const s = await stat(`${packedPrefix(target)}.layout.json`).catch(() => undefined);
   return Boolean(s?.isFile());
 }
