@@ -24,7 +24,7 @@ export async function decodePixels(blob: Blob): Promise<Pixels> {
   return { width: canvas.width, height: canvas.height, rgba: ctx.getImageData(0, 0, canvas.width, canvas.height).data };
 }
 
-export function rgb(p: Pixels): Uint8Array {
+function rgb(p: Pixels): Uint8Array {
   const out = new Uint8Array(p.width * p.height * 3);
   for (let i = 0, j = 0; i < p.rgba.length; i += 4, j += 3) {
     out[j] = p.rgba[i];

@@ -3,7 +3,7 @@ import { psnr, ssim } from '@mmtok/diagnostics';
 import { type ImageTokenizer, loadDefaultTokenizer, rgbaToRgb, rgbToRgba, type TokenSet } from '@mmtok/image/browser';
 import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
-import { decodePixels, differenceImage, GAIN, PixelCanvas, type Pixels, rgb } from '../components/image-diff.js';
+import { decodePixels, differenceImage, GAIN, PixelCanvas, type Pixels } from '../components/image-diff.js';
 import { ProblemBox } from '../components/problem-box.js';
 import { errorText, type Problem } from '../data/problem.js';
 import { fmtFixed } from '../format.js';
@@ -32,7 +32,8 @@ async function tokenize(file: File): Promise<Result> {
   const t = await tokenizer;
   const source = rgbaToRgb({ data: pixels.rgba, width: pixels.width, height: pixels.height });
   const tokens = await t.encode(source);
-  const back = rgbToRgba(await t.decode(tokens));
+  const decoded = await t.decode(tokens);
+  const back = rgbToRgba(decoded);
   const reconstruction: Pixels = { width: back.width, height: back.height, rgba: new Uint8ClampedArray(back.data) };
   const opaque: Pixels = { ...pixels, rgba: new Uint8ClampedArray(rgbToRgba(source).data) };
   const shape = [source.height, source.width, 3];
@@ -45,8 +46,8 @@ async function tokenize(file: File): Promise<Result> {
     original: new ImageData(opaque.rgba, opaque.width, opaque.height),
     reconstruction: new ImageData(reconstruction.rgba, reconstruction.width, reconstruction.height),
     difference: differenceImage(opaque, reconstruction),
-    psnr: psnr(source.data, rgb(reconstruction)),
-    ssim: ssim({ data: source.data, shape }, { data: rgb(reconstruction), shape }, { dataRange: 255 }),
+    psnr: psnr(source.data, decoded.data),
+    ssim: ssim({ data: source.data, shape }, { data: decoded.data, shape }, { dataRange: 255 }),
     seconds: (performance.now() - started) / 1000,
   };
 }
