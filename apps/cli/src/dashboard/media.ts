@@ -124,20 +124,31 @@ export async function checkMediaFile(
 }
 
 /**
+ * Opens a path for reading when it is a regular file, not through a symlink in its last component
+ * (and without blocking on a FIFO); undefined otherwise.
+ */
+export async function openRegularFile(
+  file: string,
+): Promise<{ fh: FileHandle; size: number; dev: number; ino: number } | undefined> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const st = await fh.stat();
+    if (st.isFile()) return { fh, size: st.size, dev: st.dev, ino: st.ino };
+  } catch {}
+  await fh?.close();
+  return undefined;
+}
+
+/**
  * Opens a checked media file for reading, or returns undefined when the path no longer leads to
  * the file checked at start (replaced, or turned into a symlink).
  */
 export async function openMediaFile(m: MediaFile): Promise<{ fh: FileHandle; size: number } | undefined> {
-  let fh: FileHandle;
-  try {
-    fh = await open(m.file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
+  const opened = await openRegularFile(m.file);
+  if (opened && (opened.dev !== m.dev || opened.ino !== m.ino)) {
+    await opened.fh.close();
     return undefined;
   }
-  const st = await fh.stat();
-  if (!st.isFile() || st.dev !== m.dev || st.ino !== m.ino) {
-    await fh.close();
-    return undefined;
-  }
-  return { fh, size: st.size };
+  return opened;
 }

@@ -5,14 +5,13 @@
  * request naming another host (DNS rebinding) is 403. Media files are those media.ts checked at
  * start, opened only while they are still the same files.
  */
-import { constants } from 'node:fs';
-import { type FileHandle, open, readdir } from 'node:fs/promises';
+import { type FileHandle, readdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, relative, sep } from 'node:path';
 import { MmtokError } from '@mmtok/core';
 import type { Catalog } from './catalog.js';
-import { openMediaFile, TYPE_OF_EXTENSION } from './media.js';
+import { openMediaFile, openRegularFile, TYPE_OF_EXTENSION } from './media.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -66,17 +65,6 @@ export function decodeRequestPath(target: string): Decoded {
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
   res.end(res.req.method === 'HEAD' ? undefined : body);
-}
-
-/** An app file, not through a symlink (the app folder was listed at start without following any). */
-async function openAppFile(file: string): Promise<{ fh: FileHandle; size: number } | undefined> {
-  try {
-    const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const st = await fh.stat();
-    if (st.isFile()) return { fh, size: st.size };
-    await fh.close();
-  } catch {}
-  return undefined;
 }
 
 /** Sends an opened file (one byte range when asked, for seeking in <audio>/<video>) and closes it. */
@@ -211,7 +199,8 @@ export async function serveDashboard(options: {
       }
       const cache = path.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
       const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-      void openAppFile(file).then((f) => sendOpened(req, res, f, type, cache, path));
+      // Not through a symlink: the app folder was listed at start without following any.
+      void openRegularFile(file).then((f) => sendOpened(req, res, f, type, cache, path));
       return;
     }
     send(res, 404, 'not found: this server only serves the dashboard and the reports it was given\n');
