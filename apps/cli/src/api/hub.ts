@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { readModelJson } from '@mmtok/core/node';
 import {
   type CachedRepo,
   dtypesPresent,
@@ -30,9 +31,8 @@ export async function describeHubRepo(spec: string, options?: HubOptions): Promi
   const { repo, commit, files } = await hubListFiles(spec, options);
   // By revision, not commit, so refs/<revision> is recorded for offline use.
   const config = await hubFileIfExists({ repo, revision }, 'config.json', options);
-  const modelType = config
-    ? (JSON.parse(await readFile(config.path, 'utf8')) as { model_type?: unknown }).model_type
-    : undefined;
+  // readModelJson: a size cap and MMTOK_MODEL for a malformed config, not a bare SyntaxError.
+  const modelType = config ? (await readModelJson(dirname(config.path), 'config.json'))?.model_type : undefined;
   const models = onnxModelNames(files).map((name) => ({
     name,
     dtypes: Object.fromEntries(dtypesPresent(files, name).map((dtype) => [dtype, onnxModelFile(name, dtype)])),
