@@ -37,6 +37,8 @@ export interface FittedFeatureCodebook {
   projection?: LinearTransform;
   /** Share of feature variance the kept components explain (1 without PCA). */
   explained: number;
+  /** The rows as the quantizer sees them (projected when there is a projection): [total, quantizer.dim]. */
+  rows: Float32Array;
   config: QuantizerConfig;
   quantizer: AnyQuantizer;
   /** Manifest entry: config without weights, codebooks in `file`. */
@@ -100,6 +102,7 @@ export async function fitFeatureCodebook(
   return {
     projection,
     explained,
+    rows: x,
     config,
     quantizer,
     entry: { config: configWithoutWeights(config), file: quantizerFile },
@@ -114,8 +117,6 @@ export interface TrainFeatureCodebookOptions extends FitFeatureCodebookOptions {
 }
 
 export interface TrainedFeatureCodebook extends FittedFeatureCodebook {
-  /** The training rows as the quantizer sees them (projected when there is a projection): [total, quantizer.dim]. */
-  rows: Float32Array;
   total: number;
   /** Feature width of the encoder, before any projection. */
   featureDim: number;
@@ -133,9 +134,9 @@ export async function trainFeatureCodebook<T>(
   const { rows, total, dim } = await collectFeatureRows(inputs, featuresOf, o.maxRows, new Random(o.seed)).finally(
     o.afterReading,
   );
+  // fitted.rows are already projected: the fit ran k-means on them.
   const fitted = await fitFeatureCodebook(rows, total, dim, o);
-  const x = fitted.projection ? await fitted.projection.forward(rows, { backend: o.backend }) : rows;
-  return { ...fitted, rows: x, total, featureDim: dim };
+  return { ...fitted, total, featureDim: dim };
 }
 
 /** An encoder's output for one input: `rows` feature vectors of `dim` values. */
