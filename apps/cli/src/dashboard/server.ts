@@ -9,6 +9,7 @@ import { type FileHandle, readdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, relative, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { MmtokError } from '@mmtok/core';
 import type { Catalog } from './catalog.js';
 import { openMediaFile, openRegularFile, TYPE_OF_EXTENSION } from './media.js';
@@ -109,9 +110,8 @@ async function sendOpened(
     res.end();
     return;
   }
-  fh.createReadStream({ start, end })
-    .on('error', () => res.destroy())
-    .pipe(res);
+  // pipeline, not pipe: a client that goes away mid-file also ends the read and closes the file.
+  pipeline(fh.createReadStream({ start, end }), res).catch(() => {});
 }
 
 export interface DashboardServer {
