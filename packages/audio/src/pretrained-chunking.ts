@@ -136,8 +136,15 @@ function assemble(
   chunking: { chunkSamples: number; contextSamples: number },
 ): AudioTokenSet {
   const blocksOf = (c: Codes) => c.scales ?? [{ levels: c.levels, frames: c.frames }];
-  const scales = blocksOf(parts[0].codes).map((b, s) => {
-    const rows: number[][] = Array.from({ length: b.levels }, () => []);
+  const first = blocksOf(parts[0].codes);
+  // Each part's kept frames copied straight into one Int32Array (no per-token JS arrays: hours of audio).
+  const kept = first.map((_, s) =>
+    parts.reduce((n, p) => n + p.keepUnits * (blocksOf(p.codes)[s].frames / p.units), 0),
+  );
+  const indices = new Int32Array(first.reduce((n, b, s) => n + b.levels * kept[s], 0));
+  let base = 0;
+  const scales = first.map((b, s) => {
+    let at = 0;
     for (const p of parts) {
       const blocks = blocksOf(p.codes);
       let offset = 0;
@@ -145,14 +152,15 @@ function assemble(
       const { frames } = blocks[s];
       const perUnit = frames / p.units;
       const k0 = offset + p.keepFrom * perUnit;
+      const n = p.keepUnits * perUnit;
       for (let l = 0; l < b.levels; l++) {
-        for (const v of p.codes.indices.subarray(k0 + l * frames, k0 + l * frames + p.keepUnits * perUnit))
-          rows[l].push(v);
+        indices.set(p.codes.indices.subarray(k0 + l * frames, k0 + l * frames + n), base + l * kept[s] + at);
       }
+      at += n;
     }
-    return { levels: b.levels, frames: rows[0].length, rows };
+    base += b.levels * kept[s];
+    return { levels: b.levels, frames: kept[s] };
   });
-  const indices = Int32Array.from(scales.flatMap((s) => s.rows.flat()));
   const multi = parts[0].codes.scales !== undefined;
   const sr = tokenizer.sampleRate;
   const padded = Math.ceil(samples / tokenizer.hopLength) * tokenizer.hopLength;
