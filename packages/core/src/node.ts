@@ -18,6 +18,7 @@ export { canonicalJson, tokenizerIdentity } from './tokenizer/identity.js';
 export {
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_VERSION,
+  MAX_MANIFEST_FRAME_PIXELS,
   ManifestChecker,
   type ManifestHeader,
 } from './tokenizer/manifest-checker.js';

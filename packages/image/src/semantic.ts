@@ -15,6 +15,7 @@ import {
   featureEncoderFiles,
   loadFeatureProjection,
   loadManifestQuantizer,
+  MAX_MANIFEST_FRAME_PIXELS,
   ManifestChecker,
   type ManifestFile,
   type ManifestHeader,
@@ -132,6 +133,14 @@ export async function preprocessForFeatures(
   let img = image;
   if (pre.resize) {
     const [w, h] = resizeTarget(img.width, img.height, pre.resize);
+    // shortestEdge keeps the aspect: a thin image (1×100000) would ask for billions of pixels.
+    if (w * h > MAX_MANIFEST_FRAME_PIXELS) {
+      throw new MmtokError(
+        'MMTOK_SHAPE',
+        `a ${img.width}×${img.height} image resizes to ${w}×${h}, more than ${MAX_MANIFEST_FRAME_PIXELS} pixels (4096×4096)`,
+        { width: img.width, height: img.height, resized: [w, h] },
+      );
+    }
     img = pilResize(img, w, h, pre.resample as PilResample);
   }
   let [top, left, H, W] = [0, 0, img.height, img.width];

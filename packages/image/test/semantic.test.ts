@@ -106,6 +106,13 @@ describe('ViT-like feature model (Transformers.js layout)', () => {
     },
   );
 
+  it('refuses an image whose shortest-edge resize would exceed 4096×4096 pixels, before allocating it', async () => {
+    const thin = { data: new Uint8Array(100_000 * 3), width: 1, height: 100_000, channels: 3 as const };
+    await expect(
+      preprocessForFeatures(thin, { resample: 2, resize: { shortestEdge: 224 }, rescale: 1 / 255 }),
+    ).rejects.toMatchObject({ code: 'MMTOK_SHAPE' });
+  });
+
   it.each(ref.resizes.map((r) => [r.resample, r.width, r.height, r] as const))(
     'resample %i to %i×%i equals PIL to the level',
     async (_, width, height, r) => {
