@@ -115,7 +115,17 @@ export async function encodeDataset(options: EncodeDatasetOptions): Promise<Enco
   } finally {
     await pool.close();
   }
+  return finishDataset(dir, tasks.length, skipped, failed);
+}
+
+/** The end of a local or a queue run: failures in shard order and, when there are none, the index. */
+export async function finishDataset(
+  dir: string,
+  shards: number,
+  skipped: number,
+  failed: ShardFailure[],
+): Promise<EncodeDatasetResult> {
   failed.sort((a, b) => (a.shard < b.shard ? -1 : 1));
   const index = failed.length === 0 ? await writeIndex(dir) : undefined;
-  return { output: dir, shards: tasks.length, skipped, failed, ...(index ? { index } : {}) };
+  return { output: dir, shards, skipped, failed, ...(index ? { index } : {}) };
 }

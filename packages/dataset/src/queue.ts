@@ -9,13 +9,13 @@
 import { createHash } from 'node:crypto';
 import { MmtokError } from '@mmtok/core';
 import type { Job, Queue, Worker } from 'bullmq';
-import { type EncodeDatasetOptions, type EncodeDatasetResult, planDataset } from './encode.js';
+import { type EncodeDatasetOptions, type EncodeDatasetResult, finishDataset, planDataset } from './encode.js';
 import { errorInfo } from './errors.js';
 import { shardPaths } from './layout.js';
 import { ShardPool } from './pool.js';
 import { ProgressTracker } from './progress.js';
 import { finishedMarker, readMarker, type ShardMarker, type ShardTask } from './shard.js';
-import { type ShardFailure, writeIndex, writeShardFailure } from './status.js';
+import { type ShardFailure, writeShardFailure } from './status.js';
 
 export const DEFAULT_QUEUE_NAME = 'mmtok-dataset';
 /** How often the submitter looks at its jobs: every 250 ms, and 1 ms per pending shard beyond that (at most 10 s). */
@@ -153,9 +153,7 @@ export async function submitDataset(options: SubmitOptions): Promise<EncodeDatas
     } else if (typeof job?.progress === 'number') progress.item(task.name, job.progress);
   }
 
-  failed.sort((a, b) => (a.shard < b.shard ? -1 : 1));
-  const index = failed.length === 0 ? await writeIndex(dir) : undefined;
-  return { output: dir, shards: tasks.length, skipped, failed, ...(index ? { index } : {}) };
+  return finishDataset(dir, tasks.length, skipped, failed);
 }
 
 export interface RunDatasetWorkerOptions {
