@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 /**
  * huggingface_hub's cache layout, so Python and mmtok share one download:
@@ -139,7 +139,7 @@ export async function scanHubCache(cacheDir: string): Promise<CachedRepo[]> {
       for (const file of files) {
         const pointer = cache.pointer(commit, file);
         const target = (await lstat(pointer)).isSymbolicLink()
-          ? join(dirname(pointer), await readlink(pointer))
+          ? resolve(dirname(pointer), await readlink(pointer)) // huggingface_hub falls back to absolute links
           : pointer;
         const size = await stat(target).then(
           (s) => s.size,
