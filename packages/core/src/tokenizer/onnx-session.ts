@@ -1,6 +1,7 @@
 // Types from onnxruntime-common (which onnxruntime-node re-exports): onnxruntime-node itself is an
 // optional peer dependency, needed only by ONNX tokenizers.
 import type * as Ort from 'onnxruntime-common';
+import { importOnnxRuntimeNode } from '../backends/ort/import-node.js';
 import { MmtokError } from '../errors.js';
 
 export type OnnxRuntime = typeof Ort & { listSupportedBackends(): readonly { name: string }[] };
@@ -8,9 +9,7 @@ let runtime: Promise<OnnxRuntime> | undefined;
 
 async function importOnnxRuntime(): Promise<OnnxRuntime> {
   try {
-    // A variable specifier: bundlers and type-checkers need not find the optional native addon.
-    const name = 'onnxruntime-node';
-    return (await import(/* @vite-ignore */ name)) as OnnxRuntime;
+    return await importOnnxRuntimeNode<OnnxRuntime>();
   } catch (e) {
     runtime = undefined;
     throw new MmtokError(

@@ -2,6 +2,7 @@
 // runtimes themselves are optional peer dependencies, imported only when the ort backend loads.
 import type * as OrtCommon from 'onnxruntime-common';
 import { MmtokError } from '../../errors.js';
+import { importOnnxRuntimeNode } from './import-node.js';
 
 /** The part of onnxruntime's API the kernels use; onnxruntime-node and onnxruntime-web both provide it. */
 export type OrtModule = Pick<typeof OrtCommon, 'InferenceSession' | 'Tensor'> & {
@@ -34,7 +35,7 @@ async function importByName(): Promise<{ module: OrtModule; name: string }> {
   const name = inNode() ? 'onnxruntime-node' : 'onnxruntime-web';
   try {
     // A variable specifier keeps bundlers from pulling the Node addon into browser builds.
-    const module: OrtModule = await import(/* @vite-ignore */ name);
+    const module: OrtModule = inNode() ? await importOnnxRuntimeNode() : await import(/* @vite-ignore */ name);
     return { module, name };
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
