@@ -52,7 +52,8 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `${out}/index.html` },
   jsonReporter: { fileName: `${out}/report.json` },
-  tempDirName: 'bench-results/.stryker-tmp',
+  // One sandbox per target, so two targets can run at once.
+  tempDirName: `bench-results/.stryker-tmp-${name}`,
   ignorePatterns: ['test-artifacts', 'apps/cli/app', 'bench-results'],
   cleanTempDir: 'always',
 };
