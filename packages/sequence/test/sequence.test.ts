@@ -163,6 +163,31 @@ describe('image layouts', () => {
   });
 });
 
+describe('toSequence refuses a code outside its codebook, naming the first one in writing order', () => {
+  // Two levels of 4 frames, two bad codes: level 0 at frame 2 (indices[2]) and level 1 at frame 0 (indices[4]).
+  const bad = tokenSet('audio', [2, 4], [0, 1, 9, 3, 7, 1, 2, 3], 4);
+  const codebookSize = [4, 4];
+
+  it('frame-major with delays: level 1 frame 0 is written (step 1) before level 0 frame 2 (step 2)', () => {
+    const layout = presetLayout('delay', { modality: 'audio', tokenizer: TOK, codebookSize });
+    expectError(() => toSequence(bad, layout), 'MMTOK_SEQUENCE', /index 7 at position 4 .*level 1's codebook \[0, 4\)/);
+  });
+
+  it('level-major: level 0 comes first', () => {
+    const layout: SequenceLayout = {
+      ...presetLayout('offset', { modality: 'audio', tokenizer: TOK, codebookSize }),
+      order: 'level-major',
+    };
+    expectError(() => toSequence(bad, layout), 'MMTOK_SEQUENCE', /index 9 at position 2 .*level 0's codebook/);
+  });
+
+  it('with end-of-row ids (Emu3 rows), and -1 is named as a dropped residual level', () => {
+    const image = tokenSet('image', [2, 2, 1], [0, 1, -1, 3], 4);
+    const layout = presetLayout('emu3-rows', { modality: 'image', tokenizer: TOK, codebookSize: [4] });
+    expectError(() => toSequence(image, layout), 'MMTOK_SEQUENCE', /index -1 at position 2 .*dropped residual level/);
+  });
+});
+
 describe('fromSequence errors say where', () => {
   const set = tokenSet('image', [2, 2, 1], [0, 1, 2, 3], 4);
   const layout = presetLayout('chameleon-boi-eoi', { modality: 'image', tokenizer: TOK, codebookSize: [4] });
