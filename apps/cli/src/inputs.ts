@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { MmtokError } from '@mmtok/core';
-import { expandBraces } from '@mmtok/dataset';
+import { expandBraces } from '@mmtok/core/node';
 import { glob } from 'tinyglobby';
 
 /** One input file, and the path its output takes under an output directory. */

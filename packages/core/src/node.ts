@@ -1,4 +1,5 @@
 /** Node-only entry: files on disk and the tokenizer infrastructure the modality packages share. */
+export { expandBraces } from './brace-expansion.js';
 export { loadQuantizer, readTokenFile, saveQuantizer, writeFileAtomic, writeTokenFile } from './io/files.js';
 export { killOnInterrupt, onInterrupt, removeOnInterrupt } from './io/interrupt.js';
 export { type BuiltinTokenizerEntry, builtinRegistry, locateManifest } from './tokenizer/builtins.js';

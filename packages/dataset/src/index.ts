@@ -1,5 +1,5 @@
 export { type EncodeDatasetOptions, type EncodeDatasetResult, encodeDataset } from './encode.js';
-export { type DatasetItem, expandBraces, listDatasetItems } from './inputs.js';
+export { type DatasetItem, listDatasetItems } from './inputs.js';
 export { INDEX_FILE, PLAN_FILE } from './layout.js';
 export type { DatasetPlan } from './plan.js';
 export type { DatasetProgress, DatasetProgressCallback } from './progress.js';

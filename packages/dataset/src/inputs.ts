@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { AUDIO_EXTENSIONS } from '@mmtok/audio';
 import { MmtokError } from '@mmtok/core';
+import { expandBraces } from '@mmtok/core/node';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { listTarSamples } from './tar-input.js';
 
@@ -26,26 +27,6 @@ export interface DatasetItem {
 
 const lower = (p: string) => p.toLowerCase();
 const hasExtension = (p: string, exts: readonly string[]) => exts.some((e) => lower(p).endsWith(e));
-
-/** `{a,b}` alternatives and `{00000..00099}` numeric ranges (zero padding kept) expanded. */
-export function expandBraces(pattern: string): string[] {
-  const m = /\{([^{}]*)\}/.exec(pattern);
-  if (!m) return [pattern];
-  const head = pattern.slice(0, m.index);
-  const tail = pattern.slice(m.index + m[0].length);
-  const range = /^(\d+)\.\.(\d+)$/.exec(m[1]);
-  let alts: string[];
-  if (range) {
-    const [from, to] = [Number(range[1]), Number(range[2])];
-    if (to < from || to - from > 1_000_000) {
-      throw new MmtokError('MMTOK_CONFIG', `${pattern}: the range {${m[1]}} must count up, by at most 1,000,000`);
-    }
-    const width = range[1].length;
-    alts = Array.from({ length: to - from + 1 }, (_, i) => String(from + i).padStart(width, '0'));
-  } else if (m[1].includes(',')) alts = m[1].split(',');
-  else return [pattern];
-  return alts.flatMap((alt) => expandBraces(head + alt + tail));
-}
 
 async function kind(path: string): Promise<'file' | 'dir' | undefined> {
   try {

@@ -11,7 +11,7 @@ import { encodeAudioFile, encodeWav, loadAudioTokenizer } from '@mmtok/audio';
 import { decodeTokenFile } from '@mmtok/core';
 import { loadTokenizer, readImage } from '@mmtok/image';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatasetSample, encodeDataset, expandBraces, readDatasetSamples } from '../src/index.js';
+import { type DatasetSample, encodeDataset, readDatasetSamples } from '../src/index.js';
 import { makeImages, outputDigests } from './helpers.js';
 
 let root: string;
@@ -50,12 +50,6 @@ beforeAll(async () => {
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 describe('dataset inputs', () => {
-  it('expands numeric brace ranges with their zero padding, and alternatives', () => {
-    expect(expandBraces('d-{00008..00011}.tar')).toEqual(['d-00008.tar', 'd-00009.tar', 'd-00010.tar', 'd-00011.tar']);
-    expect(expandBraces('{a,b}-{1..2}')).toEqual(['a-1', 'a-2', 'b-1', 'b-2']);
-    expect(() => expandBraces('{3..1}')).toThrow(/count up/);
-  });
-
   it('reads WebDataset tars as streams: tokens of the image member, text and JSON carried over', async () => {
     const out = join(root, 'from-tars');
     const r = await encodeDataset({
