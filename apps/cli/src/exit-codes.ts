@@ -14,12 +14,19 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** Error codes that mean "fix the command line", not "fix the data". */
-const USAGE_CODES = new Set(['MMTOK_USAGE', 'MMTOK_OUTPUT_CONFLICT']);
-
-/** The single place that maps an error to an exit status. */
+/**
+ * The single place that maps an error to an exit status: codes that mean "fix the command line",
+ * not "fix the data", exit 2, every other error 1. A switch inside the function (not a module-level
+ * set) so the mapping is evaluated per call, where mutation testing can see it.
+ */
 export function exitCodeForError(e: unknown): ExitCode {
-  return USAGE_CODES.has(errorInfo(e).code) ? EXIT.usage : EXIT.error;
+  switch (errorInfo(e).code) {
+    case 'MMTOK_USAGE':
+    case 'MMTOK_OUTPUT_CONFLICT':
+      return EXIT.usage;
+    default:
+      return EXIT.error;
+  }
 }
 
 /** Exit status of a batch command from how many inputs succeeded and failed. */

@@ -4,13 +4,11 @@
  * is still emitted. A new code without a row, or a row for a code gone, fails here.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { MmtokError } from '@mmtok/core';
 import { describe, expect, it } from 'vitest';
 import { exitCodeForError } from '../src/exit-codes.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+import { repoRoot as root, documentedCodes as rows } from './cli-doc-tables.js';
 
 /** Source files (not tests) of every package and app. */
 function sources(): string[] {
@@ -40,13 +38,6 @@ function emittedCodes(): Map<string, string> {
   }
   return codes;
 }
-
-const docs = readFileSync(join(root, 'docs', 'cli.md'), 'utf8');
-const rows = [...docs.matchAll(/^\| `(MMTOK_[A-Z_]+)`\s*\|\s*(.*?)\s*\|$/gm)].map(([, code, cause]) => ({
-  code,
-  cause,
-  exit: Number(/\(exit (\d)\)/.exec(cause)?.[1] ?? 1),
-}));
 
 describe('error-code table (docs/cli.md)', () => {
   it('lists every code the source emits, and only those', () => {

@@ -2,7 +2,7 @@
  * Every exit status and error code documented in docs/cli.md, checked against the mapping and
  * against `runCli` itself (in-process, real files in a temp dir).
  */
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,17 +10,9 @@ import { MmtokError } from '@mmtok/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import { EXIT, exitCodeForBatch, exitCodeForError } from '../src/exit-codes.js';
+import { documentedCodes, documentedExits } from './cli-doc-tables.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const docs = await readFile(join(here, '..', '..', '..', 'docs', 'cli.md'), 'utf8');
-
-/** Rows `| CODE | cause |` of the error-code table, with the exit status a cause names ("(exit 2)"), else 1. */
-const documentedCodes = [...docs.matchAll(/^\| `(MMTOK_[A-Z_]+)`\s*\|(.*)\|$/gm)].map(([, code, cause]) => ({
-  code,
-  exit: Number(/\(exit (\d)\)/.exec(cause)?.[1] ?? 1),
-}));
-/** Rows `| 0 | meaning |` of the exit-status table. */
-const documentedExits = [...docs.matchAll(/^\| ([0-9]) {4}\|/gm)].map((m) => Number(m[1]));
 
 let dir: string;
 beforeAll(async () => {
