@@ -7,11 +7,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ESCAPING_FILES, folderWithEscapes, rejection, variant } from '@mmtok/core/test-support';
 import { describe, expect, it } from 'vitest';
-import { readAudioManifest, validateAudioManifest } from '../src/manifest.js';
+import { audioManifestFiles, hopOf, readAudioManifest, validateAudioManifest } from '../src/manifest.js';
 import { tempDir } from './helpers.js';
 
 const DEFAULT = new URL('../assets/default/', import.meta.url);
 const base = JSON.parse(readFileSync(new URL('manifest.json', DEFAULT), 'utf8'));
+
+const fixture = (path: string) => JSON.parse(readFileSync(new URL(`./fixtures/${path}`, import.meta.url), 'utf8'));
+/** An ONNX codec emitting codes with an ONNX decoder taking them: no quantizer, no bitrate. */
+const codes = fixture('onnx/codes.manifest.json');
+/** An ONNX codec emitting latents that mmtok quantizes. */
+const latents = fixture('onnx/latents.manifest.json');
+/** A semantic tokenizer: a 'features' encoder, a quantizer, no decoder. */
+const units = fixture('semantic/units.manifest.json');
 
 const onnx = {
   kind: 'onnx',
@@ -53,6 +61,36 @@ describe('validateAudioManifest rejects', () => {
     ['a quantizer with neither config nor file', 'quantizer', {}, 'manifest.quantizer'],
     ['a non-positive bitrate', 'bitrate', 0, 'manifest.bitrate'],
     ['metadata that is not an object', 'metadata', [1], 'manifest.metadata'],
+    ['preprocessing that is not an object', 'preprocessing', [16000, 1], 'manifest.preprocessing'],
+    ['an unknown preprocessing key', 'preprocessing.bits', 16, 'manifest.preprocessing.bits'],
+    ['tokens that are not an object', 'tokens', 'levels', 'manifest.tokens'],
+    ['an unknown tokens key', 'tokens.extra', 1, 'manifest.tokens.extra'],
+    ['a missing frame rate', 'tokens.frameRate', undefined, 'manifest.tokens.frameRate'],
+    ['a codebook size of 0', 'tokens.codebookSize', 0, 'manifest.tokens.codebookSize'],
+    [
+      'a token layout that is not an array',
+      'tokens.layout',
+      { length: 2, 0: 'levels', 1: 'frames' },
+      'manifest.tokens.layout',
+    ],
+    ['a token layout with a third axis', 'tokens.layout', ['levels', 'frames', 'channels'], 'manifest.tokens.layout'],
+    ['a token layout without levels first', 'tokens.layout', ['frames', 'frames'], 'manifest.tokens.layout'],
+    ['a token layout without frames second', 'tokens.layout', ['levels', 'levels'], 'manifest.tokens.layout'],
+    ['an encoder that is null', 'encoder', null, 'manifest.encoder.kind'],
+    ['an unknown linear-frame encoder key', 'encoder.bias', 'b.bin', 'manifest.encoder.bias'],
+    ['a linear-frame encoder without weights', 'encoder.weights', undefined, 'manifest.encoder.weights'],
+    [
+      'a hop other than sampleRate / frameRate',
+      'encoder',
+      { ...base.encoder, hopLength: 80, frameLength: 160 },
+      'manifest.encoder.hopLength',
+    ],
+    ['a linear-frame encoder without a quantizer', 'quantizer', undefined, 'manifest.quantizer'],
+    ['a missing decoder', 'decoder', undefined, 'manifest.decoder'],
+    ['a decoder that is null', 'decoder', null, 'manifest.decoder.kind'],
+    ['an unknown decoder kind', 'decoder.kind', 'magic', 'manifest.decoder.kind'],
+    ['a key beside the inverse decoder', 'decoder.file', 'decoder.onnx', 'manifest.decoder.file'],
+    ['an inverse decoder after an ONNX encoder', 'encoder', { ...onnx, output: 'latents' }, 'manifest.decoder.kind'],
   ];
   for (const [label, path, value, key] of cases) {
     it(label, async () => {
@@ -62,6 +100,102 @@ describe('validateAudioManifest rejects', () => {
       });
     });
   }
+});
+
+describe('validateAudioManifest: ONNX and semantic manifests', () => {
+  it('accepts the ONNX codes, ONNX latents and semantic fixtures unchanged', () => {
+    for (const m of [codes, latents, units]) expect(validateAudioManifest(structuredClone(m))).toEqual(m);
+  });
+
+  it('accepts the optional keys: token codebook size and levels, an ONNX decoder without input', () => {
+    const m = variant(variant(codes, 'tokens.codebookSize', 2048), 'tokens.levels', 8);
+    expect(validateAudioManifest(m)).toEqual(m);
+    expect(validateAudioManifest(variant(codes, 'decoder.input', undefined))).toEqual(
+      variant(codes, 'decoder.input', undefined),
+    );
+    expect(validateAudioManifest(variant(base, 'bitrate', undefined))).toEqual(variant(base, 'bitrate', undefined));
+  });
+
+  const cases: [label: string, manifest: unknown, path: string, value: unknown, key: string][] = [
+    ['an ONNX encoder without an input name', codes, 'encoder.inputName', undefined, 'manifest.encoder.inputName'],
+    ['an ONNX encoder with an empty output name', codes, 'encoder.outputName', '', 'manifest.encoder.outputName'],
+    ['an ONNX encoder with an unknown output', codes, 'encoder.output', 'logits', 'manifest.encoder.output'],
+    ['an ONNX latents encoder without a quantizer', latents, 'quantizer', undefined, 'manifest.quantizer'],
+    ['an absolute ONNX decoder file', codes, 'decoder.file', '/etc/passwd', 'manifest.decoder.file'],
+    ['a drive-letter ONNX decoder file', codes, 'decoder.file', 'C:\\decoder.onnx', 'manifest.decoder.file'],
+    ['an ONNX decoder without an input name', codes, 'decoder.inputName', undefined, 'manifest.decoder.inputName'],
+    ['an ONNX decoder with a numeric output name', codes, 'decoder.outputName', 3, 'manifest.decoder.outputName'],
+    ['an ONNX decoder with an unknown input', codes, 'decoder.input', 'text', 'manifest.decoder.input'],
+    ['a semantic encoder with a decoder', units, 'decoder', codes.decoder, 'manifest.decoder'],
+    ['a semantic encoder without a quantizer', units, 'quantizer', undefined, 'manifest.quantizer'],
+  ];
+  for (const [label, manifest, path, value, key] of cases) {
+    it(label, async () => {
+      expect(await rejection(() => validateAudioManifest(variant(manifest, path, value), 'm.json'))).toEqual({
+        code: 'MMTOK_MANIFEST',
+        key,
+      });
+    });
+  }
+
+  it('messages name the file and what was expected', () => {
+    const message = (m: unknown, file?: string) => {
+      try {
+        validateAudioManifest(m, file);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    expect(message(variant(base, 'modality', 'video'))).toContain(': manifest: manifest.modality: ');
+    expect(message(variant(base, 'tokens.frameRate', 99), 'm.json')).toContain(
+      'm.json: manifest.tokens.frameRate: sampleRate / frameRate must be a whole hop in samples, got 16000 / 99 = 161.6',
+    );
+    expect(message(variant(base, 'tokens.layout', ['frames', 'levels']))).toContain('got ["frames","levels"]');
+    expect(message(variant(base, 'encoder.frameLength', 321))).toContain('must be 2 · hopLength = 320, got 321');
+    expect(message(variant(base, 'encoder.hopLength', 80))).toContain('must be 2 · hopLength = 160, got 320');
+    expect(message(variant(base, 'encoder', { ...base.encoder, hopLength: 80, frameLength: 160 }))).toContain(
+      'must equal sampleRate / tokens.frameRate = 160',
+    );
+    expect(message(variant(base, 'quantizer', undefined))).toContain("is required for a 'linear-frame' encoder");
+    expect(message(variant(latents, 'quantizer', undefined))).toContain('is required for an ONNX latents encoder');
+    expect(message(variant(base, 'encoder', { ...onnx, output: 'codes' }))).toContain(
+      "'linear-frame-inverse' needs a 'linear-frame' encoder",
+    );
+    expect(message(variant(base, 'decoder', undefined))).toContain('manifest.decoder: is required');
+    expect(message(variant(units, 'quantizer', undefined))).toContain("is required for a 'features' encoder");
+    expect(message(variant(units, 'decoder', codes.decoder))).toContain("must be absent for a 'features' encoder");
+  });
+});
+
+describe('audioManifestFiles and hopOf', () => {
+  it('lists the files each kind of manifest names, by role and key', () => {
+    expect(audioManifestFiles(base)).toEqual([
+      { role: 'encoder', key: 'manifest.encoder.weights', file: 'encoder.safetensors' },
+      { role: 'quantizer', key: 'manifest.quantizer.file', file: 'quantizer.safetensors' },
+    ]);
+    expect(audioManifestFiles(codes)).toEqual([
+      { role: 'encoder', key: 'manifest.encoder.file', file: 'codes.encoder.onnx' },
+      { role: 'decoder', key: 'manifest.decoder.file', file: 'codes.decoder.onnx' },
+    ]);
+    expect(audioManifestFiles(latents)).toEqual([
+      { role: 'encoder', key: 'manifest.encoder.file', file: 'latents.encoder.onnx' },
+      { role: 'quantizer', key: 'manifest.quantizer.file', file: 'rvq.safetensors' },
+      { role: 'decoder', key: 'manifest.decoder.file', file: 'latents.decoder.onnx' },
+    ]);
+    expect(audioManifestFiles(units)).toEqual([
+      { role: 'encoder', key: 'manifest.encoder.file', file: 'encoder/onnx/model.onnx' },
+      { role: 'quantizer', key: 'manifest.quantizer.file', file: 'quantizer.safetensors' },
+    ]);
+    // A quantizer given by config alone names no file.
+    expect(audioManifestFiles(variant(base, 'quantizer.file', undefined) as never)).toEqual([
+      { role: 'encoder', key: 'manifest.encoder.weights', file: 'encoder.safetensors' },
+    ]);
+  });
+
+  it('hop = sampleRate / frameRate: 160 samples for the default, 320 for the 50 Hz fixtures', () => {
+    expect([hopOf(base), hopOf(codes), hopOf(units)]).toEqual([160, 320, 320]);
+  });
 });
 
 describe('readAudioManifest confines files to the manifest folder', () => {
