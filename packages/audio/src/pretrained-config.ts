@@ -44,7 +44,7 @@ class ConfigReader {
   ) {}
 
   fail(key: string, message: string): never {
-    throw new MmtokError('MMTOK_CONFIG', `${this.source}: '${key}' ${message}`, { source: this.source, key });
+    throw new MmtokError('MMTOK_MODEL', `${this.source}: '${key}' ${message}`, { source: this.source, key });
   }
 
   /** A value from config.json, else preprocessor_config.json (keys may differ between the two). */
@@ -218,7 +218,7 @@ export function describePretrainedCodec(
 
 function describeByType(config: unknown, preprocessor: unknown, source: string): PretrainedCodecDescription {
   if (!config || typeof config !== 'object' || Array.isArray(config)) {
-    throw new MmtokError('MMTOK_CONFIG', `${source}: config.json must hold a JSON object`, { source });
+    throw new MmtokError('MMTOK_MODEL', `${source}: config.json must hold a JSON object`, { source });
   }
   const pre = preprocessor && typeof preprocessor === 'object' && !Array.isArray(preprocessor) ? preprocessor : {};
   const c = config as Json;

@@ -5,10 +5,10 @@
  * config by model_type (pretrained-config.ts) unless the repo holds an mmtok manifest (mmtok.json),
  * which then wins. docs/pretrained.md is the user's page.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { isMmtokError, MmtokError } from '@mmtok/core';
-import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, tokenizerIdentity } from '@mmtok/core/node';
+import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, readModelJson, tokenizerIdentity } from '@mmtok/core/node';
 import {
   dtypesPresent,
   type HubOptions,
@@ -99,22 +99,11 @@ function folderSource(folder: string): RepoSource {
   };
 }
 
-/** Config files are small; a bigger one is not what it claims to be (checked before reading it). */
-const MAX_JSON_BYTES = 4 << 20;
-
-async function readJson(path: string, what: string): Promise<unknown> {
-  const { size } = await stat(path);
-  if (size > MAX_JSON_BYTES) {
-    throw new MmtokError('MMTOK_CONFIG', `${what} is ${size} bytes, more than a config file's ${MAX_JSON_BYTES}`, {
-      path,
-    });
-  }
-  const text = await readFile(path, 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new MmtokError('MMTOK_CONFIG', `${what} is not valid JSON: ${(e as Error).message}`, { path });
-  }
+/** A JSON object file the repo has (core's readModelJson: a size cap, MMTOK_MODEL when malformed). */
+async function readRepoJson(path: string): Promise<Record<string, unknown>> {
+  const value = await readModelJson(dirname(path), basename(path));
+  if (!value) throw new MmtokError('MMTOK_IO', `${path} went away while the model was loading`, { path });
+  return value;
 }
 
 /** onnx/<name><dtype suffix>.onnx, fetched with its external data if it has any; missing → the dtypes there are. */
@@ -140,9 +129,9 @@ async function guessedManifest(src: RepoSource, dtype: string): Promise<AudioTok
       source: src.label,
     });
   }
-  const config = await readJson(configPath, `${src.label}: config.json`);
+  const config = await readRepoJson(configPath);
   const prePath = await src.optional('preprocessor_config.json');
-  const pre = prePath ? await readJson(prePath, `${src.label}: preprocessor_config.json`) : {};
+  const pre = prePath ? await readRepoJson(prePath) : {};
   const d = describePretrainedCodec(config, pre, src.label);
   const encoderFile = await modelFile(src, 'encoder_model', dtype);
   const decoderFile = await modelFile(src, 'decoder_model', dtype);
@@ -184,7 +173,7 @@ async function repoManifest(src: RepoSource, path: string, dtype: string | undef
       { source: src.label, dtype },
     );
   }
-  const m = validateAudioManifest(await readJson(path, `${src.label}: ${PRETRAINED_MANIFEST_FILE}`), path);
+  const m = validateAudioManifest(await readRepoJson(path), path);
   for (const f of audioManifestFiles(m)) {
     if (!(await src.file(f.file))) {
       throw new MmtokError(

@@ -19,7 +19,7 @@ describe('describePretrainedCodec', () => {
     expect(derived.hopLength).toBe(1920);
     expect(derived.encoder).toEqual({ inputName: 'input_values', outputName: 'audio_codes' });
     expect(await errorCode(() => describe_({ model_type: 'mimi', sampling_rate: 24000, frame_rate: 7 }))).toBe(
-      'MMTOK_CONFIG',
+      'MMTOK_MODEL',
     );
   });
 
@@ -83,7 +83,7 @@ describe('describePretrainedCodec', () => {
     });
     expect([stereo.channels, stereo.levels]).toEqual([2, 16]);
     // The 48 kHz release normalizes chunks and needs audio_scales, which mmtok does not feed.
-    expect(await errorCode(() => describe_({ model_type: 'encodec', normalize: true }))).toBe('MMTOK_CONFIG');
+    expect(await errorCode(() => describe_({ model_type: 'encodec', normalize: true }))).toBe('MMTOK_MODEL');
   });
 
   it('sampling_rate and channels fall back to preprocessor_config.json', async () => {
@@ -93,8 +93,8 @@ describe('describePretrainedCodec', () => {
 
   it('unknown model types and malformed fields fail with their codes', async () => {
     expect(await errorCode(() => describe_({ model_type: 'wav2vec2' }))).toBe('MMTOK_UNSUPPORTED_MODEL');
-    expect(await errorCode(() => describe_({ model_type: 'dac', n_codebooks: 0 }))).toBe('MMTOK_CONFIG');
-    expect(await errorCode(() => describe_({ model_type: 'snac', vq_strides: [] }))).toBe('MMTOK_CONFIG');
-    expect(await errorCode(() => describePretrainedCodec([], {}, 'test'))).toBe('MMTOK_CONFIG');
+    expect(await errorCode(() => describe_({ model_type: 'dac', n_codebooks: 0 }))).toBe('MMTOK_MODEL');
+    expect(await errorCode(() => describe_({ model_type: 'snac', vq_strides: [] }))).toBe('MMTOK_MODEL');
+    expect(await errorCode(() => describePretrainedCodec([], {}, 'test'))).toBe('MMTOK_MODEL');
   });
 });

@@ -200,6 +200,24 @@ describe('local folders in the Transformers.js layout', () => {
     expect(Array.from(tokens.indices)).toEqual(ref.dtypes.fp32.tokens);
   });
 
+  it('a malformed config.json or preprocessor_config.json fails MMTOK_MODEL, naming the file', async () => {
+    const dir = join(temp, 'broken-config');
+    cpSync(join(HUB, 'mimi-like'), dir, { recursive: true });
+    const config = readFileSync(join(dir, 'config.json'), 'utf8');
+    writeFileSync(join(dir, 'config.json'), config.slice(0, -2));
+    const truncated = await loadAudioTokenizer(dir).then(
+      () => ({ code: 'loaded', message: '' }),
+      (e: { code: string; message: string }) => e,
+    );
+    expect([truncated.code, truncated.message]).toEqual([
+      'MMTOK_MODEL',
+      expect.stringContaining(join(dir, 'config.json')),
+    ]);
+    writeFileSync(join(dir, 'config.json'), config);
+    writeFileSync(join(dir, 'preprocessor_config.json'), '[1, 2]');
+    expect(await errorCode(loadAudioTokenizer(dir))).toBe('MMTOK_MODEL');
+  });
+
   it('an mmtok.json in the repo overrides what config.json would give', async () => {
     const dir = join(temp, 'custom-codec');
     cpSync(join(HUB, 'mimi-like'), dir, { recursive: true });
