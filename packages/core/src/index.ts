@@ -55,6 +55,7 @@ export { ResidualVectorQuantizer } from './quantizers/rvq.js';
 export { VectorQuantizer } from './quantizers/vq.js';
 export { Random, randomNormal } from './random.js';
 export { type Matrix, type TensorLike, toIndices, toMatrix } from './tensor.js';
+export { onThreadBudget, setThreadBudget, threadBudget } from './threads.js';
 export { canonicalJson, identityFromDigests } from './tokenizer/identity-hash.js';
 export { checkTokenIdentity } from './tokenizer/token-identity.js';
 export { EmaCodebook, type EmaCodebookOptions, type EmaUpdate } from './training/ema.js';

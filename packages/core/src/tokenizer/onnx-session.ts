@@ -3,6 +3,7 @@
 import type * as Ort from 'onnxruntime-common';
 import { importOnnxRuntimeNode } from '../backends/ort/import-node.js';
 import { MmtokError } from '../errors.js';
+import { threadBudget } from '../threads.js';
 
 export type OnnxRuntime = typeof Ort & { listSupportedBackends(): readonly { name: string }[] };
 let runtime: Promise<OnnxRuntime> | undefined;
@@ -27,7 +28,8 @@ export function onnxRuntime(): Promise<OnnxRuntime> {
 }
 
 /**
- * Opens an ONNX model file on the given execution providers, in order of preference. A provider this
+ * Opens an ONNX model file on the given execution providers, in order of preference, with the
+ * thread budget's intra-op threads when one is set (onnxruntime's default, every core, otherwise). A provider this
  * onnxruntime-node build lacks is MMTOK_BACKEND, as is one that fails to start on a model that
  * parses; anything else is MMTOK_MODEL, "could not load the `what`", with `details` added.
  */
@@ -49,7 +51,12 @@ export async function createOnnxSession(
     }
   }
   try {
-    const session = await mod.InferenceSession.create(file, { executionProviders: [...executionProviders] });
+    // The thread budget, when set, sizes the intra-op pool (onnxruntime's default: every core).
+    const threads = threadBudget();
+    const session = await mod.InferenceSession.create(file, {
+      executionProviders: [...executionProviders],
+      ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
+    });
     return { session, runtime: mod };
   } catch (e) {
     const msg = (e as Error).message;

@@ -35,5 +35,5 @@ export function createOrtProvider(options: OrtBackendOptions = {}): BackendProvi
   };
 }
 
-/** The ort backend on the CPU execution provider with one intra-op thread per core. */
+/** The ort backend on the CPU execution provider: one intra-op thread per core, or the thread budget when set. */
 export const ortProvider: BackendProvider = createOrtProvider();

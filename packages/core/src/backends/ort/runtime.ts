@@ -2,6 +2,7 @@
 // runtimes themselves are optional peer dependencies, imported only when the ort backend loads.
 import type * as OrtCommon from 'onnxruntime-common';
 import { MmtokError } from '../../errors.js';
+import { threadBudget } from '../../threads.js';
 import { importOnnxRuntimeNode } from './import-node.js';
 
 /** The part of onnxruntime's API the kernels use; onnxruntime-node and onnxruntime-web both provide it. */
@@ -18,7 +19,7 @@ export type OrtExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | 'wasm';
 export interface OrtBackendOptions {
   /** Providers to try in order, e.g. `['cuda']`; default `['cpu']` (or `['wasm']` in the browser). */
   executionProviders?: readonly OrtExecutionProvider[];
-  /** Intra-op threads; default: the number of cores. */
+  /** Intra-op threads; default: the thread budget (threads.ts) when set, else the number of cores. */
   intraOpNumThreads?: number;
   /**
    * Supplies the runtime module, e.g. `() => import('onnxruntime-web')` so a bundler can see it;
@@ -77,7 +78,7 @@ export async function loadRuntime(options: OrtBackendOptions = {}): Promise<OrtR
   }
   const fallback = inNode() ? 'cpu' : 'wasm';
   const executionProviders = [...new Set([...asked, fallback])];
-  const intraOpNumThreads = options.intraOpNumThreads ?? (await defaultThreads());
+  const intraOpNumThreads = options.intraOpNumThreads ?? threadBudget() ?? (await defaultThreads());
   const sessionOptions: OrtCommon.InferenceSession.SessionOptions = {
     executionProviders,
     intraOpNumThreads,
