@@ -7,6 +7,7 @@ export {
   probeImage,
   type ReadImageOptions,
   readImage,
+  sharpThreads,
   type WriteImageOptions,
   writeImage,
 } from './io.js';

@@ -1,9 +1,20 @@
 import { extname } from 'node:path';
-import { MmtokError } from '@mmtok/core';
+import { MmtokError, onThreadBudget } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import sharp from 'sharp';
 import { checkImage } from './rgb-image.js';
 import type { RgbImage } from './types.js';
+
+// The thread budget caps libvips' pool. sharp.concurrency is process-wide, not per worker thread:
+// each worker runs one pipeline at a time, so the per-worker budget is the right cap, and workers
+// setting the same budget agree. Only ever lowered: sharp's own default may already be smaller
+// (1 on glibc Linux, against malloc fragmentation).
+onThreadBudget((threads) => sharp.concurrency(Math.min(threads, sharp.concurrency())));
+
+/** The threads libvips gives one pipeline (process-wide). */
+export function sharpThreads(): number {
+  return sharp.concurrency();
+}
 
 export type AlphaPolicy = 'flatten-white' | 'flatten-black' | 'error';
 
