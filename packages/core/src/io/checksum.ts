@@ -4,8 +4,12 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** CRC-32/IEEE (reflected polynomial 0xEDB88320), the one zlib.crc32 and PNG use. */
-const CRC_TABLE = (() => {
+/**
+ * The CRC-32/IEEE lookup table (reflected polynomial 0xEDB88320, the one zlib.crc32 and PNG use):
+ * entry n is the register after shifting byte n through eight steps. A function rather than an
+ * inline IIFE so a test can check the table itself; crc32 reads the copy built once at load.
+ */
+export function crc32Table(): Uint32Array {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -13,7 +17,9 @@ const CRC_TABLE = (() => {
     table[n] = c >>> 0;
   }
   return table;
-})();
+}
+
+const CRC_TABLE = crc32Table();
 
 /** CRC-32/IEEE of bytes; pass a previous result as `crc` to continue over a further chunk. */
 export function crc32(bytes: Uint8Array, crc = 0): number {
