@@ -33,6 +33,11 @@ export interface EncodeDatasetOptions {
   batchSize?: number;
   /** Threads encoding shards at once (local runs). Default: the machine's cores. */
   workers?: number;
+  /**
+   * Native threads per worker (onnxruntime intra-op, libvips), local runs. Default: the cores
+   * shared out, max(1, floor(cores / workers)).
+   */
+  threads?: number;
   /** Further attempts for a shard that failed as a whole. Default 0. */
   retries?: number;
   /** `redis://host:port/db`: submit shard jobs there and wait for workers instead of encoding here. */
@@ -90,7 +95,7 @@ export async function encodeDataset(options: EncodeDatasetOptions): Promise<Enco
   );
   // No more threads than shards: each thread loads its own tokenizers.
   const workers = options.workers ?? defaultWorkers();
-  const pool = new ShardPool(tasks.length > 0 && workers > tasks.length ? tasks.length : workers);
+  const pool = new ShardPool(tasks.length > 0 && workers > tasks.length ? tasks.length : workers, options.threads);
   const failed: ShardFailure[] = [];
   let skipped = 0;
   try {

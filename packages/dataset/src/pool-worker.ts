@@ -1,5 +1,7 @@
 /** A pool thread: writes the shards it is given, keeping its tokenizers loaded between them. */
-import type { MessagePort } from 'node:worker_threads';
+import { type MessagePort, workerData } from 'node:worker_threads';
+import { setThreadBudget, threadBudget } from '@mmtok/core';
+import { sharpThreads } from '@mmtok/image';
 import { errorInfo } from './errors.js';
 import { type ShardTask, type WriteShardResult, writeShard } from './shard.js';
 import { Tokenizers } from './tokenizers.js';
@@ -10,8 +12,24 @@ export interface PoolTask {
   progress?: MessagePort;
 }
 
+/** What the pool gives every thread when it starts. */
+export interface PoolWorkerData {
+  /** The thread budget, set before any tokenizer loads. */
+  threads: number;
+}
+
+/** The native threads a worker runs with, as it sees them: the budget and libvips' pool size. */
+export interface WorkerThreads {
+  budget: number | undefined;
+  sharp: number;
+}
+
 /** Errors are returned, not thrown: a thrown MmtokError would lose its code crossing the thread boundary. */
-export type PoolResult = ({ ok: true } & WriteShardResult) | { ok: false; code: string; message: string };
+export type PoolResult =
+  | ({ ok: true; threads: WorkerThreads } & WriteShardResult)
+  | { ok: false; code: string; message: string };
+
+setThreadBudget((workerData as PoolWorkerData).threads);
 
 const loaded = new Map<string, Tokenizers>();
 
@@ -23,7 +41,8 @@ export default async function runShard({ task, progress }: PoolTask): Promise<Po
     loaded.set(id, tokenizers);
   }
   try {
-    return { ok: true, ...(await writeShard(task, tokenizers, (done) => progress?.postMessage(done))) };
+    const written = await writeShard(task, tokenizers, (done) => progress?.postMessage(done));
+    return { ok: true, threads: { budget: threadBudget(), sharp: sharpThreads() }, ...written };
   } catch (e) {
     return { ok: false, ...errorInfo(e) };
   } finally {

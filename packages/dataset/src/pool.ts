@@ -1,16 +1,28 @@
 /**
- * The worker pool: piscina on worker_threads, one shard per thread at a time. From the TypeScript
- * sources (tests, tsx) the threads load the worker through tsx with the `source` condition.
+ * The worker pool: piscina on worker_threads, one shard per thread at a time, each thread with a
+ * thread budget (core's threads.ts) for its onnxruntime sessions and libvips, so that the workers
+ * share the cores instead of each sizing its pools to all of them. From the TypeScript sources
+ * (tests, tsx) the threads load the worker through tsx with the `source` condition.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { MmtokError } from '@mmtok/core';
 import { Piscina } from 'piscina';
-import type { PoolResult, PoolTask } from './pool-worker.js';
+import type { PoolResult, PoolTask, PoolWorkerData } from './pool-worker.js';
 import type { ShardTask } from './shard.js';
 
 export const defaultWorkers = (): number => availableParallelism();
+
+/** Native threads per worker when not given: the cores shared out, at least one. */
+export const defaultThreads = (workers: number): number => Math.max(1, Math.floor(availableParallelism() / workers));
+
+function checkCount(what: string, n: number): number {
+  if (!(Number.isInteger(n) && n > 0)) {
+    throw new MmtokError('MMTOK_CONFIG', `${what} must be a positive integer, got ${n}`);
+  }
+  return n;
+}
 
 function workerOptions(): { filename: string; execArgv: string[] } {
   // From the sources (import.meta.url ends in .ts) a small .mjs entry registers tsx in the thread.
@@ -24,13 +36,23 @@ function workerOptions(): { filename: string; execArgv: string[] } {
 
 export class ShardPool {
   private readonly pool: Piscina<PoolTask, PoolResult>;
+  /** Each worker's thread budget (onnxruntime intra-op threads, libvips threads). */
+  readonly threads: number;
 
-  constructor(readonly workers: number = defaultWorkers()) {
-    if (!(Number.isInteger(workers) && workers > 0)) {
-      throw new MmtokError('MMTOK_CONFIG', `workers must be a positive integer, got ${workers}`);
-    }
+  constructor(
+    readonly workers: number = defaultWorkers(),
+    threads?: number,
+  ) {
+    checkCount('workers', workers);
+    this.threads = checkCount('threads', threads ?? defaultThreads(workers));
     // Threads stay up between shards: each one loads its tokenizers once.
-    this.pool = new Piscina({ ...workerOptions(), minThreads: workers, maxThreads: workers, idleTimeout: 60_000 });
+    this.pool = new Piscina({
+      ...workerOptions(),
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: 60_000,
+      workerData: { threads: this.threads } satisfies PoolWorkerData,
+    });
   }
 
   /** Writes a shard on a free thread; `onItem` hears the number of items done. */

@@ -162,6 +162,8 @@ export interface RunDatasetWorkerOptions {
   queueName?: string;
   /** Shards written at once, one thread each. Default: the machine's cores. */
   workers?: number;
+  /** Native threads per worker (onnxruntime intra-op, libvips). Default: max(1, floor(cores / workers)). */
+  threads?: number;
   /** How long a worker's lock on a shard lasts without renewal (ms); a dead worker's shard moves on after it. Default 30,000. */
   lockDuration?: number;
   /** How often stalled jobs (lapsed locks) are looked for (ms). Default 30,000. */
@@ -180,7 +182,7 @@ export async function runDatasetWorker(options: RunDatasetWorkerOptions): Promis
   const { Worker } = await bullmq();
   const connection = redisConnection(options.queue);
   await import('@mmtok/image'); // sharp loads on the main thread first (see encodeDataset)
-  const pool = new ShardPool(options.workers);
+  const pool = new ShardPool(options.workers, options.threads);
   const log = options.log ?? (() => {});
   const processor = async (job: Job<ShardTask>): Promise<ShardMarker> => {
     const task = job.data;
