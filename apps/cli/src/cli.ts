@@ -613,7 +613,18 @@ const dataset = defineCommand({
   usage: 'dataset <action> [...args]',
   description:
     'Tokenize a dataset into sharded WebDataset tars (resumable; all cores), or run it on many machines through a BullMQ queue: dataset encode <inputs…> -o <dir> | dataset worker --queue <url> | dataset status <dir>',
-  options: ['output', 'tokenizer', 'backend', 'shardSize', 'workers', 'batchSize', 'retries', 'queue', 'queueName'],
+  options: [
+    'output',
+    'tokenizer',
+    'backend',
+    'shardSize',
+    'workers',
+    'threads',
+    'batchSize',
+    'retries',
+    'queue',
+    'queueName',
+  ],
   examples: [
     'mmtok dataset encode photos/ -o ds/ --shard-size 1000',
     "mmtok dataset encode 'webdata/data-{00000..00099}.tar' list.jsonl -o ds/ --workers 2",
@@ -633,6 +644,7 @@ const dataset = defineCommand({
         backend: o.backend,
         shardSize: o.shardSize,
         workers: o.workers,
+        threads: o.threads,
         batchSize: o.batchSize,
         retries: o.retries,
         queue: o.queue,
@@ -648,6 +660,7 @@ const dataset = defineCommand({
         queue: o.queue,
         queueName: o.queueName,
         workers: o.workers,
+        threads: o.threads,
         log: (line) => ctx.say(line),
       });
       return { action, ...r };

@@ -151,6 +151,11 @@ export const OPTIONS = {
   to: choice('--to <format>', 'Pack: training file format (default megatron)', ['megatron', 'flat', 'npy'] as const),
   shardSize: integer('--shard-size <n>', 'Dataset: items per shard (default 1000)', 1),
   workers: integer('--workers <n>', 'Dataset: shards encoded at once, one thread each (default: the cores)', 1),
+  threads: integer(
+    '--threads <n>',
+    'Dataset: native threads per worker, onnxruntime and libvips (default: max(1, floor(cores / workers)))',
+    1,
+  ),
   batchSize: integer(
     '--batch-size <n>',
     'Dataset: consecutive same-size images per encoder run where the ONNX encoder allows it (default 8; 1 disables)',

@@ -12,6 +12,7 @@ export interface DatasetEncodeOptions {
   backend?: string;
   shardSize?: number;
   workers?: number;
+  threads?: number;
   batchSize?: number;
   retries?: number;
   queue?: string;
@@ -47,6 +48,7 @@ export interface DatasetWorkerCommandOptions {
   queue: string;
   queueName?: string;
   workers?: number;
+  threads?: number;
   log: (line: string) => void;
 }
 
