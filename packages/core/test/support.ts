@@ -47,3 +47,6 @@ export const ESCAPING_FILES: [label: string, file: string][] = [
   ['a symlink out of the folder', 'link.safetensors'],
   ['a missing file', 'missing.safetensors'],
 ];
+
+/** Why this host can have no hardware WebGPU adapter (so Dawn is never started unasked), or undefined. */
+export { noHardwareGpu } from '../src/backends/webgpu/hardware.js';

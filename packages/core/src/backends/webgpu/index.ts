@@ -1,6 +1,7 @@
 import type { Backend, BackendProvider } from '../backend.js';
 import type { KernelTable } from '../ops.js';
 import { findAdapter, GpuContext, type GpuContextOptions, type GpuStats } from './device.js';
+import { noHardwareGpu } from './hardware.js';
 import { webgpuKernels } from './kernels.js';
 
 /** The webgpu backend: WGSL kernels on one device; `dispose()` destroys the device and its buffers. */
@@ -38,6 +39,9 @@ export function createWebgpuProvider(options: WebgpuProviderOptions = {}): Backe
     priority: options.priority ?? 100,
     load: async () => new WebgpuBackend(await GpuContext.create(options)),
     manualOnly: async () => {
+      // Asked before Dawn starts: Dawn prints warnings on stderr as soon as it looks for adapters.
+      const absent = await noHardwareGpu();
+      if (absent) return absent;
       const adapter = await findAdapter();
       return adapter.fallback
         ? `the adapter (${adapter.name}) is a software fallback, slower than the CPU backends`
