@@ -57,6 +57,8 @@ interface CommandDef<K extends OptionKey, R> {
   exitCode?(result: R): ExitCode;
   /** Per-input failures to report on stderr. */
   failures?(result: R): readonly FileFailure[];
+  /** Runs kernels while its progress bar shows: their backend is started before the bar draws. */
+  kernelsUnderProgress?: true;
 }
 
 /** A command with its types erased, so different commands fit in one list. */
@@ -82,6 +84,9 @@ function defineCommand<K extends OptionKey, R>(def: CommandDef<K, R>): Command {
       for (const key of def.required ?? []) {
         if (options[key] === undefined) throw usageError(`missing required option ${OPTIONS[key].flags}`);
       }
+      // Starting a GPU backend can print on stderr (Dawn's adapter warnings): before the bar, not inside it.
+      if (def.kernelsUnderProgress && ctx.progress.enabled)
+        await (await import('@mmtok/core')).defaultRegistry.prepare((options as { backend?: string }).backend);
       const result = await def.run(args, options, ctx);
       ctx.progress.stop();
       for (const f of def.failures?.(result) ?? []) printError(ctx.streams, f);
@@ -117,6 +122,7 @@ function batchExit<R extends { files: readonly unknown[]; failures: readonly unk
 }
 
 const encode = defineCommand({
+  kernelsUnderProgress: true,
   usage: 'encode <...inputs>',
   description:
     'Encode images, audio or video (files, folders, globs) into .mmtok token files (a video keeps its sound as an audio track)',
@@ -178,6 +184,7 @@ const encode = defineCommand({
 });
 
 const decode = defineCommand({
+  kernelsUnderProgress: true,
   usage: 'decode <...inputs>',
   description:
     'Decode .mmtok token files back into images (original size), audio (original length) or video (mp4, webm or PNG frames; the audio track muxed back)',
@@ -216,6 +223,7 @@ const decode = defineCommand({
 });
 
 const train = defineCommand({
+  kernelsUnderProgress: true,
   usage: 'train <...inputs>',
   description:
     'Fit the built-in linear tokenizer (image patches, audio frames or video tubelets) on images, audio or video and write its manifest folder',
@@ -279,6 +287,7 @@ function fixed(v: number | null | undefined, digits: number): string {
 }
 
 const diagnose = defineCommand({
+  kernelsUnderProgress: true,
   usage: 'diagnose <...inputs>',
   description:
     'Encode + decode images (PSNR/SSIM), audio (SNR, SI-SDR, mel/STFT distance) or video (per-frame PSNR/SSIM, worst frames, flicker), check codebook health, write report.json + report.html',

@@ -43,6 +43,31 @@ describe('backend registry', () => {
     expect(s).toMatchObject({ available: true, automatic: false, reason: 'software adapter' });
   });
 
+  it('prepare starts the backend a call would use first (named, or the best automatic one) and never throws', async () => {
+    const loads: string[] = [];
+    const counted = (name: string, priority: number, extra: object = {}) => ({
+      name,
+      priority,
+      load: async () => {
+        loads.push(name);
+        return fake(name);
+      },
+      ...extra,
+    });
+    const r = new BackendRegistry()
+      .register(counted('js', 0))
+      .register(counted('cpu-fast', 10))
+      .register(counted('soft-gpu', 100, { manualOnly: async () => 'software adapter' }))
+      .register({ name: 'broken', priority: 50, load: async () => Promise.reject(new Error('no driver')) });
+    await r.prepare();
+    expect(loads).toEqual(['cpu-fast']);
+    await r.prepare('soft-gpu');
+    expect(loads).toEqual(['cpu-fast', 'soft-gpu']);
+    await expect(r.prepare('broken')).resolves.toBeUndefined();
+    await expect(r.prepare('nonexistent')).resolves.toBeUndefined();
+    expect(loads).toEqual(['cpu-fast', 'soft-gpu']);
+  });
+
   it('an unavailable named backend fails listing every reason', async () => {
     const r = new BackendRegistry()
       .register({ name: 'js', priority: 0, load: async () => jsBackend })

@@ -113,6 +113,20 @@ export class BackendRegistry {
     return this.kernel(op, backend);
   }
 
+  /**
+   * Starts, ahead of the work, the backend a call would try first: the named one, or the best one an
+   * unnamed call may pick. Starting a GPU backend can print (Dawn logs adapter limits on stderr), so a
+   * program that draws progress calls this before drawing. Never throws: a backend that cannot start
+   * says why when a kernel is asked of it.
+   */
+  async prepare(backend?: string): Promise<void> {
+    for (const name of backend ? [backend] : this.names()) {
+      if (!this.providers.has(name)) return;
+      if (!backend && (await this.manualOnly(name))) continue;
+      if ('backend' in (await this.load(name))) return;
+    }
+  }
+
   async run<Op extends OpName>(op: Op, input: OpInput<Op>, backend?: string): Promise<OpOutput<Op>> {
     const { kernel } = await this.kernel(op, backend);
     return kernel(input);
