@@ -121,8 +121,9 @@ describe('published tarballs', () => {
     expect([back.width, back.height]).toEqual([(await readImage(coffee)).width, (await readImage(coffee)).height]);
     const index = await readFile(join(dir, 'app/site/index.html'), 'utf8');
     expect(index).toContain('<script');
-    const { stdout } = await inApp('npx', ['--no-install', 'mmtok', 'dataset', 'status', 'ds/']);
-    expect(stdout).toMatch(/1\/1 shards done, 0 failed/);
+    const status = await inApp('npx', ['--no-install', 'mmtok', 'dataset', 'status', 'ds/']);
+    expect(status.stdout).toMatch(/1\/1 shards done, 0 failed/);
+    expect(status.stderr).toBe('');
   }, 180_000);
 
   it('type-check with skipLibCheck: false', async () => {
