@@ -57,6 +57,20 @@ export { Random, randomNormal } from './random.js';
 export { type Matrix, type TensorLike, toIndices, toMatrix } from './tensor.js';
 export { onThreadBudget, setThreadBudget, threadBudget } from './threads.js';
 export { canonicalJson, identityFromDigests } from './tokenizer/identity-hash.js';
+export {
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  MAX_MANIFEST_FRAME_PIXELS,
+  ManifestChecker,
+  type ManifestHeader,
+} from './tokenizer/manifest-checker.js';
+export type { ManifestFile } from './tokenizer/manifest-file.js';
+export { openOnnxSession } from './tokenizer/onnx-session.js';
+export {
+  type LoadManifestQuantizerOptions,
+  type ManifestQuantizerSpec,
+  quantizerFromSpec,
+} from './tokenizer/quantizer-spec.js';
 export { checkTokenIdentity } from './tokenizer/token-identity.js';
 export { EmaCodebook, type EmaCodebookOptions, type EmaUpdate } from './training/ema.js';
 export {

@@ -1,4 +1,3 @@
-import { isAbsolute } from 'node:path';
 import { validateConfig } from '../config.js';
 import { MmtokError } from '../errors.js';
 
@@ -97,9 +96,13 @@ export class ManifestChecker {
     } else this.string(v, where);
   }
 
+  /**
+   * A path relative to the manifest. Judged without node:path so browsers validate alike: POSIX and
+   * Windows absolute paths and URLs (`https:`, `file:`) are refused on every platform.
+   */
   relativeFile(v: unknown, where: string): string {
     const f = this.string(v, where);
-    if (isAbsolute(f)) this.fail(where, 'must be a path relative to the manifest');
+    if (/^([/\\]|[A-Za-z][A-Za-z0-9+.-]*:)/.test(f)) this.fail(where, 'must be a path relative to the manifest');
     return f;
   }
 

@@ -1,34 +1,11 @@
 import { resolve } from 'node:path';
-import type { QuantizerConfig } from '../config.js';
-import { type AnyQuantizer, createQuantizer } from '../create.js';
-import { MmtokError } from '../errors.js';
+import type { AnyQuantizer } from '../create.js';
 import { loadQuantizer } from '../io/files.js';
-import { canonicalJson } from './identity.js';
+import { type LoadManifestQuantizerOptions, type ManifestQuantizerSpec, quantizerFromSpec } from './quantizer-spec.js';
 
-/** A manifest's `quantizer` entry: an inline config, a quantizer file, or both. */
-export interface ManifestQuantizerSpec {
-  config?: QuantizerConfig;
-  file?: string;
-}
+export type { LoadManifestQuantizerOptions, ManifestQuantizerSpec } from './quantizer-spec.js';
 
-export interface LoadManifestQuantizerOptions {
-  backend?: string;
-  /** With both `config` and `file`: fail MMTOK_MANIFEST unless they agree (weights aside). Default true. */
-  checkConfig?: boolean;
-  /** Fail MMTOK_MANIFEST instead of returning undefined when the entry names no quantizer. */
-  required?: boolean;
-}
-
-function withoutWeights(c: object): string {
-  return canonicalJson(
-    JSON.parse(JSON.stringify(c, (k, v) => (k === 'codebook' || k === 'codebooks' ? undefined : v))),
-  );
-}
-
-/**
- * The quantizer a manifest entry names (`path` is the manifest, for messages; `dir` its folder):
- * loaded from `file`, or built from an inline config, which cannot hold VQ/RVQ codebooks.
- */
+/** The quantizer a manifest entry names, its file read from `dir` (the manifest's folder; `path` the manifest). */
 export async function loadManifestQuantizer(
   spec: ManifestQuantizerSpec | undefined,
   dir: string,
@@ -47,26 +24,5 @@ export async function loadManifestQuantizer(
   path: string,
   options: LoadManifestQuantizerOptions = {},
 ): Promise<AnyQuantizer | undefined> {
-  const { config, file } = spec ?? {};
-  const backend = options.backend;
-  if (file) {
-    const q = await loadQuantizer(resolve(dir, file), { backend, expectType: config?.type });
-    if ((options.checkConfig ?? true) && config && withoutWeights(q.config) !== withoutWeights(config)) {
-      throw new MmtokError(
-        'MMTOK_MANIFEST',
-        `${path}: manifest.quantizer.config does not match the config stored in '${file}'`,
-        { path, key: 'manifest.quantizer.config' },
-      );
-    }
-    return q;
-  }
-  if (!config && !options.required) return undefined;
-  if (!config || (config.type === 'vq' && !config.codebook) || (config.type === 'rvq' && !config.codebooks)) {
-    throw new MmtokError(
-      'MMTOK_MANIFEST',
-      `${path}: manifest.quantizer: a '${config?.type}' quantizer needs its codebooks in 'file'`,
-      { path, key: 'manifest.quantizer.file' },
-    );
-  }
-  return createQuantizer(config, { backend });
+  return quantizerFromSpec(spec, path, (file, o) => loadQuantizer(resolve(dir, file), o), options);
 }

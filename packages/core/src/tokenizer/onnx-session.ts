@@ -28,10 +28,8 @@ export function onnxRuntime(): Promise<OnnxRuntime> {
 }
 
 /**
- * Opens an ONNX model file on the given execution providers, in order of preference, with the
- * thread budget's intra-op threads when one is set (onnxruntime's default, every core, otherwise). A provider this
- * onnxruntime-node build lacks is MMTOK_BACKEND, as is one that fails to start on a model that
- * parses; anything else is MMTOK_MODEL, "could not load the `what`", with `details` added.
+ * Opens an ONNX model file on the given execution providers, in order of preference, with
+ * onnxruntime-node. Errors as `openOnnxSession` says.
  */
 export async function createOnnxSession(
   file: string,
@@ -40,12 +38,31 @@ export async function createOnnxSession(
   details: Record<string, unknown> = {},
 ): Promise<{ session: Ort.InferenceSession; runtime: OnnxRuntime }> {
   const mod = await onnxRuntime();
-  const available = mod.listSupportedBackends().map((b) => b.name);
+  const session = await openOnnxSession(mod, 'onnxruntime-node', file, file, executionProviders, what, details);
+  return { session, runtime: mod };
+}
+
+/**
+ * Opens a model (a file path, or its bytes, which `label` names in messages) with any onnxruntime
+ * module (onnxruntime-node, onnxruntime-web). A provider the build lists as missing is MMTOK_BACKEND,
+ * as is one that fails to start on a model that parses; anything else is MMTOK_MODEL, "could not
+ * load the `what`", with `details` added.
+ */
+export async function openOnnxSession(
+  mod: Pick<typeof Ort, 'InferenceSession'> & { listSupportedBackends?: () => readonly { name: string }[] },
+  runtimeName: string,
+  model: string | Uint8Array,
+  label: string,
+  executionProviders: readonly string[],
+  what = 'model',
+  details: Record<string, unknown> = {},
+): Promise<Ort.InferenceSession> {
+  const available = mod.listSupportedBackends?.().map((b) => b.name);
   for (const ep of executionProviders) {
-    if (!available.includes(ep)) {
+    if (available && !available.includes(ep)) {
       throw new MmtokError(
         'MMTOK_BACKEND',
-        `execution provider '${ep}' is not available in this onnxruntime-node build (available: ${available.join(', ')})`,
+        `execution provider '${ep}' is not available in this ${runtimeName} build (available: ${available.join(', ')})`,
         { executionProvider: ep, available },
       );
     }
@@ -53,23 +70,25 @@ export async function createOnnxSession(
   try {
     // The thread budget, when set, sizes the intra-op pool (onnxruntime's default: every core).
     const threads = threadBudget();
-    const session = await mod.InferenceSession.create(file, {
+    const options = {
       executionProviders: [...executionProviders],
       ...(threads !== undefined ? { intraOpNumThreads: threads } : {}),
-    });
-    return { session, runtime: mod };
+    };
+    return typeof model === 'string'
+      ? await mod.InferenceSession.create(model, options)
+      : await mod.InferenceSession.create(model, options);
   } catch (e) {
     const msg = (e as Error).message;
     // A model that parses but whose provider fails to start is a backend problem, not a model one.
-    if (executionProviders.some((ep) => ep !== 'cpu') && !/protobuf|parse|load model/i.test(msg)) {
+    if (executionProviders.some((ep) => ep !== 'cpu' && ep !== 'wasm') && !/protobuf|parse|load model/i.test(msg)) {
       throw new MmtokError(
         'MMTOK_BACKEND',
-        `${file}: could not start execution provider(s) [${executionProviders.join(', ')}]: ${msg}`,
-        { path: file, executionProviders: [...executionProviders] },
+        `${label}: could not start execution provider(s) [${executionProviders.join(', ')}]: ${msg}`,
+        { path: label, executionProviders: [...executionProviders] },
       );
     }
-    throw new MmtokError('MMTOK_MODEL', `${file}: onnxruntime could not load the ${what}: ${msg}`, {
-      path: file,
+    throw new MmtokError('MMTOK_MODEL', `${label}: onnxruntime could not load the ${what}: ${msg}`, {
+      path: label,
       ...details,
     });
   }
