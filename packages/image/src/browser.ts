@@ -1,15 +1,23 @@
 /**
- * `@mmtok/image/browser`: the embedded default tokenizer without a file system or sharp, for
- * browsers (and any runtime with fetch and Web Crypto). RGBA pixels (`ImageData` or
- * `{ data, width, height }`) → tokens → RGBA pixels, with the same tokens and identity as
- * `loadTokenizer('default')` in Node.
+ * `@mmtok/image/browser`: image tokenizers without a file system or sharp, for browsers (and any
+ * runtime with fetch and Web Crypto). RGBA pixels (`ImageData` or `{ data, width, height }`) →
+ * tokens → RGBA pixels, with the same tokens and identity as `loadTokenizer` in Node: the embedded
+ * default tokenizer, and ONNX tokenizers (manifest + files by URL or as bytes) on onnxruntime-web.
  */
-import { deserializeQuantizer, identityFromDigests, MmtokError, sha256Hex } from '@mmtok/core';
-import { LinearPatchTransform } from './linear-tokenizer.js';
-import type { TokenizerManifest } from './manifest.js';
-import { ImageTokenizer } from './tokenizer.js';
+import { MmtokError } from '@mmtok/core';
+import { loadTokenizerFromUrls } from './fetch-tokenizer.js';
+import type { ImageTokenizer } from './tokenizer.js';
 import type { RgbImage } from './types.js';
 
+export {
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_MANIFEST_BYTES,
+  type FetchTokenizerOptions,
+  loadTokenizer,
+  type OnnxWebRuntime,
+  type TokenizerBytes,
+} from './fetch-tokenizer.js';
+export { manifestFiles, type TokenizerManifest, validateManifest } from './manifest.js';
 export { ImageTokenizer } from './tokenizer.js';
 export type { ImageSource, RgbImage, TokenizerIdentity, TokenSet } from './types.js';
 
@@ -32,51 +40,13 @@ export interface LoadDefaultTokenizerOptions {
   fetch?: (url: URL) => Promise<Response>;
 }
 
-async function fetchBytes(url: URL, get: (url: URL) => Promise<Response>): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await get(url);
-  } catch (e) {
-    throw new MmtokError('MMTOK_IO', `could not fetch ${url}: ${(e as Error).message}`, { url: String(url) });
-  }
-  if (!response.ok) throw new MmtokError('MMTOK_IO', `${url}: HTTP ${response.status}`, { url: String(url) });
-  return new Uint8Array(await response.arrayBuffer());
-}
-
 /** The embedded default image tokenizer, its files fetched from beside this module. */
-export async function loadDefaultTokenizer(options: LoadDefaultTokenizerOptions = {}): Promise<ImageTokenizer> {
-  const get = options.fetch ?? ((url: URL) => fetch(url));
-  const [manifestBytes, encoder, quantizerBytes] = await Promise.all(
-    [MANIFEST_URL, ENCODER_URL, QUANTIZER_URL].map((url) => fetchBytes(url, get)),
+export function loadDefaultTokenizer(options: LoadDefaultTokenizerOptions = {}): Promise<ImageTokenizer> {
+  return loadTokenizerFromUrls(
+    MANIFEST_URL,
+    { 'encoder.safetensors': ENCODER_URL, 'quantizer.safetensors': QUANTIZER_URL },
+    options,
   );
-  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as TokenizerManifest;
-  // The packaged manifest, checked in Node by validateManifest; here only that it names these files.
-  if (
-    manifest.encoder.kind !== 'linear-patch' ||
-    manifest.encoder.weights !== 'encoder.safetensors' ||
-    manifest.quantizer.file !== 'quantizer.safetensors' ||
-    manifest.decoder.kind !== 'linear-patch-inverse'
-  ) {
-    throw new MmtokError('MMTOK_MANIFEST', `${MANIFEST_URL}: not the linear-patch default this entry loads`);
-  }
-  // The roles and order manifestFiles() gives a linear-patch manifest, so the identity is Node's.
-  const identity = await identityFromDigests(manifest, [
-    { role: 'encoder', sha256: await sha256Hex(encoder) },
-    { role: 'quantizer', sha256: await sha256Hex(quantizerBytes) },
-  ]);
-  const quantizer = await deserializeQuantizer(quantizerBytes, {
-    backend: options.backend,
-    expectType: manifest.quantizer.config?.type,
-  });
-  const linear = LinearPatchTransform.deserialize(encoder, manifest.encoder.patchSize, String(ENCODER_URL));
-  return ImageTokenizer.fromParts({
-    manifest,
-    identity,
-    quantizer,
-    manifestPath: String(MANIFEST_URL),
-    linear,
-    backend: options.backend,
-  });
 }
 
 /** RGBA → RGB, alpha composited over white (readImage's default 'flatten-white'). */

@@ -12,7 +12,7 @@ export {
   writeImage,
 } from './io.js';
 export { LinearPatchTransform } from './linear-tokenizer.js';
-export { loadTokenizer } from './load-tokenizer.js';
+export { loadTokenizer, readManifest } from './load-tokenizer.js';
 export {
   type InverseDecoderSpec,
   type LinearPatchEncoderSpec,
@@ -23,7 +23,6 @@ export {
   type OnnxEncoderSpec,
   type PreprocessingSpec,
   type QuantizerSpec,
-  readManifest,
   type TokenAxis,
   type TokenizerManifest,
   validateManifest,

@@ -1,12 +1,29 @@
 /** Loading image tokenizers from disk (Node): built-in names, manifest paths, folders. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { loadManifestQuantizer, locateManifest, tokenizerIdentity } from '@mmtok/core/node';
+import {
+  createOnnxSession,
+  loadManifestQuantizer,
+  locateManifest,
+  readManifestFile,
+  tokenizerIdentity,
+} from '@mmtok/core/node';
 import { builtinManifestPath, listTokenizers } from './default.js';
 import { LinearPatchTransform } from './linear-tokenizer.js';
-import { manifestFiles, readManifest } from './manifest.js';
+import { manifestFiles, type TokenizerManifest, validateManifest } from './manifest.js';
 import { OnnxModel } from './onnx-model.js';
 import { ImageTokenizer, type LoadTokenizerOptions } from './tokenizer.js';
+
+/** Reads, parses and validates a manifest file, and checks that the files it names exist beside or below it. */
+export function readManifest(path: string): Promise<{ manifest: TokenizerManifest; text: string; dir: string }> {
+  return readManifestFile(path, validateManifest, manifestFiles);
+}
+
+/** An ONNX model file on onnxruntime-node. */
+async function loadOnnxModel(file: string, executionProviders: readonly string[]): Promise<OnnxModel> {
+  const { session, runtime } = await createOnnxSession(file, executionProviders);
+  return new OnnxModel(file, session, runtime);
+}
 
 /** A manifest file and everything it names. */
 export async function loadManifestTokenizer(path: string, options: LoadTokenizerOptions = {}): Promise<ImageTokenizer> {
@@ -22,9 +39,9 @@ export async function loadManifestTokenizer(path: string, options: LoadTokenizer
       const file = resolve(dir, m.encoder.weights);
       linear = LinearPatchTransform.deserialize(await readFile(file), m.encoder.patchSize, file);
     } else {
-      encoderModel = await OnnxModel.load(resolve(dir, m.encoder.file), eps);
+      encoderModel = await loadOnnxModel(resolve(dir, m.encoder.file), eps);
     }
-    if (m.decoder.kind === 'onnx') decoderModel = await OnnxModel.load(resolve(dir, m.decoder.file), eps);
+    if (m.decoder.kind === 'onnx') decoderModel = await loadOnnxModel(resolve(dir, m.decoder.file), eps);
     const manifestPath = resolve(path);
     return ImageTokenizer.fromParts({
       manifest: m,

@@ -1,9 +1,9 @@
-import type { QuantizerConfig } from '@mmtok/core';
-import { ManifestChecker, type ManifestFile, type ManifestHeader, readManifestFile } from '@mmtok/core/node';
+/** The image tokenizer manifest: its types, strict validation and the files it names. No file system here, so the browser entry validates with it too. */
+import { ManifestChecker, type ManifestFile, type ManifestHeader, type QuantizerConfig } from '@mmtok/core';
 import type { PadMode } from './patches.js';
 import type { ResizePolicy } from './preprocess.js';
 
-export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core/node';
+export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core';
 
 export interface PreprocessingSpec {
   resize: ResizePolicy;
@@ -165,9 +165,4 @@ export function manifestFiles(m: TokenizerManifest): ManifestFile[] {
   if (m.quantizer.file) out.push({ role: 'quantizer', key: 'manifest.quantizer.file', file: m.quantizer.file });
   if (m.decoder.kind === 'onnx') out.push({ role: 'decoder', key: 'manifest.decoder.file', file: m.decoder.file });
   return out;
-}
-
-/** Reads, parses and validates a manifest file, and checks that the files it names exist. */
-export function readManifest(path: string): Promise<{ manifest: TokenizerManifest; text: string; dir: string }> {
-  return readManifestFile(path, validateManifest, manifestFiles);
 }

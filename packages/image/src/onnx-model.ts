@@ -1,6 +1,9 @@
+/** An ONNX model session on any onnxruntime (onnxruntime-node from disk, onnxruntime-web from bytes). */
 import { MmtokError } from '@mmtok/core';
-import { createOnnxSession, type OnnxRuntime } from '@mmtok/core/node';
 import type * as Ort from 'onnxruntime-common';
+
+/** What a model needs of its runtime module: the Tensor class the session accepts. */
+export type OnnxTensorModule = Pick<typeof Ort, 'Tensor'>;
 
 export interface ModelTensor {
   type: 'float32' | 'int64' | 'int32';
@@ -8,18 +11,14 @@ export interface ModelTensor {
   dims: number[];
 }
 
-/** One ONNX model file with a session on the requested execution providers (CPU by default). */
+/** One ONNX model with its session; loaded by load-tokenizer.ts (Node) or fetch-tokenizer.ts (browsers). */
 export class OnnxModel {
-  private constructor(
+  /** `file` names the model in messages (a path or a URL); `module` is the runtime that made `session`. */
+  constructor(
     readonly file: string,
     private readonly session: Ort.InferenceSession,
-    private readonly module: OnnxRuntime,
+    private readonly module: OnnxTensorModule,
   ) {}
-
-  static async load(file: string, executionProviders: readonly string[] = ['cpu']): Promise<OnnxModel> {
-    const { session, runtime } = await createOnnxSession(file, executionProviders);
-    return new OnnxModel(file, session, runtime);
-  }
 
   get inputNames(): readonly string[] {
     return this.session.inputNames;
