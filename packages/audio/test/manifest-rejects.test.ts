@@ -114,10 +114,15 @@ describe('validateAudioManifest: ONNX and semantic manifests', () => {
       variant(codes, 'decoder.input', undefined),
     );
     expect(validateAudioManifest(variant(base, 'bitrate', undefined))).toEqual(variant(base, 'bitrate', undefined));
+    // ONNX encoders and decoders carry their codec's own keys (checked by onnx-codec.ts).
+    const own = variant(variant(codes, 'encoder.paddingMultiple', 320), 'decoder.trimTo', 'input');
+    expect(validateAudioManifest(own)).toEqual(own);
   });
 
   const cases: [label: string, manifest: unknown, path: string, value: unknown, key: string][] = [
     ['an ONNX encoder without an input name', codes, 'encoder.inputName', undefined, 'manifest.encoder.inputName'],
+    ['an ONNX encoder with a numeric input name', codes, 'encoder.inputName', 5, 'manifest.encoder.inputName'],
+    ['an ONNX decoder with an empty list of input names', codes, 'decoder.inputName', [], 'manifest.decoder.inputName'],
     ['an ONNX encoder with an empty output name', codes, 'encoder.outputName', '', 'manifest.encoder.outputName'],
     ['an ONNX encoder with an unknown output', codes, 'encoder.output', 'logits', 'manifest.encoder.output'],
     ['an ONNX latents encoder without a quantizer', latents, 'quantizer', undefined, 'manifest.quantizer'],
