@@ -97,9 +97,12 @@ describe('@mmtok/image/browser ONNX tokenizers on onnxruntime-web', () => {
     expect((await expectCode(loadInBrowser(given, { runtime }), 'MMTOK_MANIFEST')).message).toMatch(
       /manifest.decoder.file: file 'fsq.decoder.onnx' was not given/,
     );
-    // An absolute URL is refused by the validator itself, as an absolute path is in Node.
-    const absolute = { ...m, decoder: { ...m.decoder, file: 'https://elsewhere.example/d.onnx' } };
-    await expectCode(loadInBrowser({ ...given, manifest: absolute }, { runtime }), 'MMTOK_MANIFEST');
+    // URLs and absolute paths (POSIX or Windows) are refused by the validator itself, on every platform.
+    for (const file of ['https://elsewhere.example/d.onnx', '/models/d.onnx', 'C:\\models\\d.onnx']) {
+      const absolute = { ...m, decoder: { ...m.decoder, file } };
+      const e = await expectCode(loadInBrowser({ ...given, manifest: absolute }, { runtime }), 'MMTOK_MANIFEST');
+      expect(e.message, file).toMatch(/manifest.decoder.file: must be a path relative to the manifest/);
+    }
   });
 
   it('without onnxruntime-web: MMTOK_BACKEND saying what to install', async () => {
@@ -111,7 +114,17 @@ describe('@mmtok/image/browser ONNX tokenizers on onnxruntime-web', () => {
   it('refuses a body over the limit from its Content-Length or, without one, while streaming', async () => {
     const url = new URL('https://example.invalid/big.onnx');
     const declared = async () => new Response(new Uint8Array(10), { headers: { 'content-length': '10' } });
-    await expectCode(fetchBounded(url, 9, declared), 'MMTOK_IO');
+    // Refused from the header alone: this body fails if anything reads it.
+    const unreadable = async () =>
+      new Response(
+        new ReadableStream({
+          pull() {
+            throw new Error('the body was read');
+          },
+        }),
+        { headers: { 'content-length': '10' } },
+      );
+    await expectCode(fetchBounded(url, 9, unreadable), 'MMTOK_IO');
     let pulled = 0;
     const endless = async () =>
       new Response(
