@@ -3,6 +3,7 @@ import { defineConfig } from 'vite';
 // `source` makes @mmtok/* resolve to their TypeScript sources (no package build needed first).
 // Node-only optional runtimes that @mmtok/core may import lazily never run in the page (nor sharp,
 // which @mmtok/image imports only to resize and to read files): keep them out of the bundle.
+// onnxruntime-web is bundled: the tokenize view imports its wasm build for ONNX tokenizers.
 export default defineConfig({
   root: import.meta.dirname,
   base: './',
@@ -12,6 +13,6 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     reportCompressedSize: false,
-    rollupOptions: { external: ['webgpu', 'onnxruntime-node', 'onnxruntime-web', 'sharp', /^node:/] },
+    rollupOptions: { external: ['webgpu', 'onnxruntime-node', 'sharp', /^node:/] },
   },
 });

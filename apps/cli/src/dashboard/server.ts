@@ -20,12 +20,14 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
+  '.wasm': 'application/wasm',
   ...TYPE_OF_EXTENSION,
 };
 
-// The page may talk to this server only: nothing it opens can be sent anywhere else.
+// The page may talk to this server only: nothing it opens can be sent anywhere else. WebAssembly
+// may compile ('wasm-unsafe-eval', not 'unsafe-eval'): ONNX tokenizers run on onnxruntime-web's wasm build.
 const CSP =
-  "default-src 'self'; connect-src 'self' data: blob:; img-src 'self' blob: data:; media-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' data: blob:; img-src 'self' blob: data:; media-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'";
 
 /** Every file under `dir`, as URL paths ('assets/x.js'); fixed at start so later files are not served. */
 async function listFiles(dir: string, prefix = ''): Promise<Set<string>> {

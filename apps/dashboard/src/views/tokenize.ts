@@ -1,11 +1,18 @@
 import { sha256Hex } from '@mmtok/core';
 import { psnr, ssim } from '@mmtok/diagnostics';
-import { type ImageTokenizer, loadDefaultTokenizer, rgbaToRgb, rgbToRgba, type TokenSet } from '@mmtok/image/browser';
+import {
+  type ImageTokenizer,
+  loadDefaultTokenizer,
+  loadTokenizer,
+  rgbaToRgb,
+  rgbToRgba,
+  type TokenSet,
+} from '@mmtok/image/browser';
 import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
 import { decodePixels, differenceImage, GAIN, PixelCanvas, type Pixels } from '../components/image-diff.js';
 import { ProblemBox } from '../components/problem-box.js';
-import { errorText, type Problem } from '../data/problem.js';
+import { errorCode, errorText, type Problem } from '../data/problem.js';
 import { fmtFixed } from '../format.js';
 
 /** What one tokenized image gave, all computed in this page. */
@@ -22,14 +29,33 @@ interface Result {
   seconds: number;
 }
 
-// One tokenizer per page; the js backend gives bit-for-bit the tokens of Node's js backend.
-let tokenizer: Promise<ImageTokenizer> | undefined;
+// The default tokenizer, loaded once per page; the js backend gives bit-for-bit the tokens of Node's js backend.
+let defaultTokenizer: Promise<ImageTokenizer> | undefined;
 
-async function tokenize(file: File): Promise<Result> {
+/**
+ * An ONNX tokenizer from picked files: the manifest (`manifest.json`, else the one `.json` file) and
+ * the files it names, by name (a picked folder's files by their path inside it). The page may fetch
+ * nothing but this app (its CSP), so a tokenizer comes as files, never as a URL elsewhere.
+ */
+async function loadPickedTokenizer(files: readonly File[]): Promise<ImageTokenizer> {
+  const named = files.map((f) => ({ f, path: f.webkitRelativePath.split('/').slice(1).join('/') || f.name }));
+  const jsons = named.filter((n) => n.path.endsWith('.json'));
+  const manifest = named.find((n) => n.path === 'manifest.json') ?? (jsons.length === 1 ? jsons[0] : undefined);
+  if (!manifest) throw new Error('pick the tokenizer manifest (manifest.json) together with the files it names');
+  const bytes: Record<string, Uint8Array> = {};
+  for (const n of named) if (n !== manifest) bytes[n.path] = new Uint8Array(await n.f.arrayBuffer());
+  return loadTokenizer(
+    { manifest: new Uint8Array(await manifest.f.arrayBuffer()), files: bytes, name: manifest.path },
+    // A static import, so the bundle ships onnxruntime-web's wasm build (loaded only when an ONNX tokenizer is).
+    { backend: 'js', runtime: () => import('onnxruntime-web/wasm') },
+  );
+}
+
+async function tokenize(file: File, tokenizer: Promise<ImageTokenizer> | undefined): Promise<Result> {
   const started = performance.now();
   const pixels: Pixels = await decodePixels(file);
-  tokenizer ??= loadDefaultTokenizer({ backend: 'js' });
-  const t = await tokenizer;
+  defaultTokenizer ??= loadDefaultTokenizer({ backend: 'js' });
+  const t = await (tokenizer ?? defaultTokenizer);
   const source = rgbaToRgb({ data: pixels.rgba, width: pixels.width, height: pixels.height });
   const tokens = await t.encode(source);
   const decoded = await t.decode(tokens);
@@ -52,25 +78,48 @@ async function tokenize(file: File): Promise<Result> {
   };
 }
 
-/** Drop or pick an image: the embedded default tokenizer runs in this page, nothing is uploaded. */
+/** Drop or pick an image: the embedded default tokenizer, or an ONNX one picked as files, runs in this page; nothing is uploaded. */
 export function TokenizeView() {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<Result>();
   const [problem, setProblem] = useState<Problem>();
+  // undefined: the embedded default; otherwise an ONNX tokenizer loaded from picked files.
+  const [onnx, setOnnx] = useState<{ tokenizer: ImageTokenizer; files: string }>();
   const input = useRef<HTMLInputElement>(null);
+  const tokenizerInput = useRef<HTMLInputElement>(null);
 
   const run = async (file: File | undefined) => {
     if (!file) return;
     setBusy(true);
     setProblem(undefined);
     try {
-      setResult(await tokenize(file));
+      setResult(await tokenize(file, onnx && Promise.resolve(onnx.tokenizer)));
     } catch (e) {
       setResult(undefined);
-      setProblem({ title: `${file.name} could not be tokenized`, detail: errorText(e) });
+      setProblem({ title: `${file.name} could not be tokenized`, detail: errorText(e), code: errorCode(e) });
     } finally {
       setBusy(false);
     }
+  };
+  const pickTokenizer = async (files: readonly File[]) => {
+    if (files.length === 0) return;
+    setBusy(true);
+    setProblem(undefined);
+    setResult(undefined);
+    try {
+      const tokenizer = await loadPickedTokenizer(files);
+      await onnx?.tokenizer.dispose();
+      setOnnx({ tokenizer, files: files.map((f) => f.name).join(', ') });
+    } catch (e) {
+      setProblem({ title: 'The ONNX tokenizer could not be loaded', detail: errorText(e), code: errorCode(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const useDefault = async () => {
+    await onnx?.tokenizer.dispose();
+    setOnnx(undefined);
+    setResult(undefined);
   };
   // Handled here, before the page-wide drop handler that opens reports.
   const drop = (e: DragEvent) => {
@@ -80,10 +129,27 @@ export function TokenizeView() {
   };
 
   const r = result;
+  const t = onnx?.tokenizer.identity;
   return html`<section class="view tokenize" data-testid="tokenize-view">
+    <p class="note" data-testid="tokenizer-choice" data-name=${t?.name ?? 'default'}>
+      Tokenizer: ${
+        t
+          ? html`<b>${t.name} ${t.version}</b> (ONNX on onnxruntime-web, from ${onnx?.files})
+        <button onClick=${() => void useDefault()}>use the default</button>`
+          : html`the embedded default`
+      }.
+      <button onClick=${() => tokenizerInput.current?.click()}>Pick an ONNX tokenizer…</button>
+      (its manifest.json and the model files it names, all at once)
+      <input ref=${tokenizerInput} type="file" hidden multiple data-testid="tokenizer-files"
+        onChange=${(e: Event) => {
+          const el = e.target as HTMLInputElement;
+          void pickTokenizer([...(el.files ?? [])]);
+          el.value = '';
+        }} />
+    </p>
     <div class="drop-zone" onDragOver=${(e: DragEvent) => e.preventDefault()} onDrop=${drop}>
       <p>Drop an image here, or <button onClick=${() => input.current?.click()}>choose one…</button> It is tokenized
-      in this page with the embedded default tokenizer; nothing is uploaded.</p>
+      in this page with the tokenizer above; nothing is uploaded.</p>
       <input ref=${input} type="file" hidden accept="image/*" data-testid="tokenize-input"
         onChange=${(e: Event) => {
           const el = e.target as HTMLInputElement;
