@@ -1,12 +1,12 @@
 /**
  * One configuration of the dataset benchmark, in its own process so its CPU time and peak RSS are
- * its own: `bench-child.ts <mode> <options JSON>` prints `stats {...}` as its last line.
+ * its own: `bench-child.ts <mode> <options.json>` prints `stats {...}` as its last line.
  *   loop    the one-file-at-a-time loop `mmtok encode` runs today (read, encode, write a .mmtok)
  *   local   encodeDataset on this machine
  *   submit  encodeDataset through the queue (waits for workers)
  *   worker  a queue worker until SIGTERM
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { encodeAudioFile, loadAudioTokenizer } from '@mmtok/audio';
 import { encodeTokenFile, type TokenSource } from '@mmtok/core';
@@ -14,8 +14,8 @@ import { writeFileAtomic } from '@mmtok/core/node';
 import { loadTokenizer, readImage } from '@mmtok/image';
 import { encodeDataset, runDatasetWorker } from '../src/index.js';
 
-const [mode, json] = process.argv.slice(2);
-const o = JSON.parse(json);
+const [mode, optionsFile] = process.argv.slice(2);
+const o = JSON.parse(await readFile(optionsFile, 'utf8'));
 const started = performance.now();
 
 function stats(extra: object = {}): void {

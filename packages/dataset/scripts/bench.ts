@@ -1,19 +1,27 @@
 /**
  * Dataset throughput: images/s for N JPEGs of size² with the default image tokenizer — today's
- * one-file-at-a-time loop against `encodeDataset` with 1 and 2 workers and through the BullMQ
- * queue with two worker processes, batch size 1 against 8 with a dynamic-batch ONNX encoder — CPU
- * time against wall time, peak RSS at N and at `--more` items, and audio hours per hour. Each configuration runs in its own process (bench-child.ts).
- * Prints a table and writes bench-results/dataset.json. Run it on an otherwise idle machine.
+ * one-file-at-a-time loop against `encodeDataset` with one single-threaded worker, one worker with
+ * every core, two workers (one thread each by default) and the BullMQ queue with two worker
+ * processes, batch size 1 against 8 with a dynamic-batch ONNX encoder — CPU time against wall
+ * time, peak RSS at N and at `--more` items (memory flatness), and audio hours per hour for the
+ * loop, 1 and 2 workers and the queue. Each configuration runs in its own process
+ * (bench-child.ts). Prints a table and writes bench-results/dataset.json (`--out`) after every
+ * row, so a run cut short keeps what it measured. Run it on an otherwise idle machine.
+ *
+ * The `--more` run only shows that memory stays flat. When it would take longer than
+ * `--more-budget` seconds at size² (judged from the two-worker rate at N), it runs at half the
+ * size, with a baseline at N items of that size, and says so.
  *
  *   npm run bench -w @mmtok/dataset -- [--images 1000] [--more 20000] [--size 512]
- *                                      [--audio-files 20] [--audio-seconds 60] [--quick]
+ *        [--more-size <px>] [--more-budget 600] [--audio-files 20] [--audio-seconds 60]
+ *        [--out <file.json>] [--quick]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeWav } from '@mmtok/audio';
 import { cropImage, readImage, resizeImage, writeImage } from '@mmtok/image';
@@ -31,7 +39,13 @@ const MORE = opt('--more', quick ? 120 : 20_000);
 const SIZE = opt('--size', 512);
 const AUDIO_FILES = opt('--audio-files', quick ? 4 : 20);
 const AUDIO_SECONDS = opt('--audio-seconds', quick ? 10 : 60);
+const MORE_BUDGET_S = opt('--more-budget', 600);
 const SHARD = Math.max(1, Math.min(1000, Math.ceil(N / 8)));
+const CORES = availableParallelism();
+const outIndex = args.indexOf('--out');
+const OUT_FILE =
+  outIndex >= 0 ? resolve(args[outIndex + 1]) : join(here, '..', '..', '..', 'bench-results', 'dataset.json');
+const benchStarted = performance.now();
 
 interface Stats {
   wallS: number;
@@ -47,10 +61,15 @@ interface Child {
   stats: Promise<Stats>;
 }
 
-function child(mode: string, options: object): Child {
+let children = 0;
+
+/** Runs bench-child.ts; its options go through a file (1,000 paths would make a ~70 kB command line). */
+async function child(mode: string, options: object): Promise<Child> {
+  const optionsFile = join(root, `child-${children++}.json`);
+  await writeFile(optionsFile, JSON.stringify(options));
   const proc = spawn(
     process.execPath,
-    ['--conditions=source', '--import', TSX, join(here, 'bench-child.ts'), mode, JSON.stringify(options)],
+    ['--conditions=source', '--import', TSX, join(here, 'bench-child.ts'), mode, optionsFile],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
@@ -72,21 +91,21 @@ function child(mode: string, options: object): Child {
   return { proc, ready, stats };
 }
 
-/** JPEG crops of the bundled sample photos, flipped and shifted so no two are alike. */
-async function makeImages(dir: string, n: number): Promise<string[]> {
+/** JPEG crops of the bundled sample photos, shifted so no two are alike. */
+async function makeImages(dir: string, n: number, size: number): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const samples = join(here, '..', '..', 'image', 'assets', 'samples');
   const photos = ['coffee.png', 'astronaut.png', 'rocket.jpg', 'retina.jpg', 'hubble_deep_field.jpg', 'grass.png'];
   const bases = await Promise.all(
-    photos.map(async (p) => resizeImage(await readImage(join(samples, p)), SIZE * 2, SIZE * 2)),
+    photos.map(async (p) => resizeImage(await readImage(join(samples, p)), size * 2, size * 2)),
   );
   const paths: string[] = [];
   for (let i = 0; i < n; i++) {
     const crop = cropImage(bases[i % bases.length], {
-      left: (i * 37) % SIZE,
-      top: (i * 53) % SIZE,
-      width: SIZE,
-      height: SIZE,
+      left: (i * 37) % size,
+      top: (i * 53) % size,
+      width: size,
+      height: size,
     });
     const path = join(dir, `img-${String(i).padStart(6, '0')}.jpg`);
     await writeImage(crop, path, { quality: 90 });
@@ -158,7 +177,35 @@ interface Row {
 }
 
 const rows: Row[] = [];
-function record(run: string, items: number, s: Stats, peakRssMiB = s.maxRssMiB, audioSeconds?: number): Row {
+let summary: Record<string, { value: number; goal: string }> | undefined;
+const notes: string[] = [];
+function note(line: string): void {
+  notes.push(line);
+  console.log(`  note: ${line}`);
+}
+
+/** The results so far, written after every row. */
+async function save(done: boolean): Promise<void> {
+  await mkdir(dirname(OUT_FILE), { recursive: true });
+  // The load average says whether the machine was idle (the comparisons mean little otherwise).
+  const result = {
+    images: N,
+    size: SIZE,
+    more: MORE,
+    shardSize: SHARD,
+    cores: CORES,
+    loadAverage: loadavg(),
+    audioSeconds: AUDIO_FILES * AUDIO_SECONDS,
+    complete: done,
+    goals: summary,
+    benchSeconds: (performance.now() - benchStarted) / 1000,
+    notes,
+    rows,
+  };
+  await writeFile(OUT_FILE, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+async function record(run: string, items: number, s: Stats, peakRssMiB = s.maxRssMiB, audioSeconds?: number) {
   const cpuS = s.userS + s.sysS;
   const row: Row = {
     run,
@@ -172,59 +219,68 @@ function record(run: string, items: number, s: Stats, peakRssMiB = s.maxRssMiB, 
   };
   rows.push(row);
   console.log(
-    `${run.padEnd(34)} ${String(items).padStart(6)} items  ${s.wallS.toFixed(1).padStart(7)} s  ${row.itemsPerS.toFixed(1).padStart(7)} items/s  CPU ${cpuS.toFixed(1).padStart(7)} s = ${row.cpuPerWall.toFixed(2)}× wall  peak RSS ${peakRssMiB.toFixed(0)} MiB${audioSeconds !== undefined ? `  ${row.audioHoursPerHour!.toFixed(0)}× real time` : ''}`,
+    `${run.padEnd(44)} ${String(items).padStart(6)} items  ${s.wallS.toFixed(1).padStart(7)} s  ${row.itemsPerS.toFixed(1).padStart(7)} items/s  CPU ${cpuS.toFixed(1).padStart(7)} s = ${row.cpuPerWall.toFixed(2)}× wall  peak RSS ${peakRssMiB.toFixed(0)} MiB${audioSeconds !== undefined ? `  ${row.audioHoursPerHour!.toFixed(0)}× real time` : ''}`,
   );
+  await save(false);
   return row;
 }
 
 const root = await mkdtemp(join(tmpdir(), 'mmtok-dataset-bench-'));
 try {
   const load = loadavg()[0].toFixed(1);
-  console.log(
-    `dataset bench: ${N} JPEGs of ${SIZE}², shard size ${SHARD}, ${availableParallelism()} cores, load ${load}`,
-  );
-  const images = await makeImages(join(root, 'images'), N);
-  const run = async (mode: string, options: object) => (await child(mode, options)).stats;
+  console.log(`dataset bench: ${N} JPEGs of ${SIZE}², shard size ${SHARD}, ${CORES} cores, load ${load}`);
+  const images = await makeImages(join(root, 'images'), N, SIZE);
+  /** Runs one configuration in its own process; its output folder goes afterwards (disk). */
+  const run = async (mode: string, options: { output: string } & Record<string, unknown>) => {
+    const stats = await (await child(mode, options)).stats;
+    await rm(options.output, { recursive: true, force: true });
+    return stats;
+  };
+  const local = (inputs: string, name: string, options: object = {}) =>
+    run('local', { inputs: [inputs], output: join(root, name), shardSize: SHARD, ...options });
+  const oneThread = Math.max(1, Math.floor(CORES / 2));
 
-  record('loop (one file at a time)', N, await run('loop', { inputs: images, output: join(root, 'loop') }));
-  for (const workers of [1, 2]) {
-    const s = await run('local', {
-      inputs: [join(root, 'images')],
-      output: join(root, `local-${workers}`),
-      shardSize: SHARD,
-      workers,
-    });
-    record(`dataset --workers ${workers}`, N, s);
-  }
+  const loop = await record(
+    'loop (one file at a time)',
+    N,
+    await run('loop', { inputs: images, output: join(root, 'loop') }),
+  );
+  const single = await record(
+    'dataset --workers 1 --threads 1',
+    N,
+    await local(join(root, 'images'), 'local-1t', { workers: 1, threads: 1 }),
+  );
+  await record(
+    `dataset --workers 1 (${CORES} threads)`,
+    N,
+    await local(join(root, 'images'), 'local-1', { workers: 1 }),
+  );
+  const two = await record(
+    `dataset --workers 2 (${oneThread} thread${oneThread === 1 ? '' : 's'} each)`,
+    N,
+    await local(join(root, 'images'), 'local-2', { workers: 2 }),
+  );
 
   // Batching needs an ONNX encoder with a dynamic batch axis: the image package's small parity
   // fixture (a 2-conv encoder on CPU), so this shows the batching overhead or gain on CPU, not a GPU's.
   const batchTokenizer = join(here, '..', '..', 'image', 'test', 'fixtures', 'onnx', 'fsq-batch.manifest.json');
   for (const batchSize of [1, 8]) {
-    const s = await run('local', {
-      inputs: [join(root, 'images')],
-      output: join(root, `batch-${batchSize}`),
-      shardSize: SHARD,
+    const s = await local(join(root, 'images'), `batch-${batchSize}`, {
       workers: 1,
       tokenizer: batchTokenizer,
       batchSize,
     });
-    record(`fsq-batch ONNX --batch-size ${batchSize}`, N, s);
+    await record(`fsq-batch ONNX --batch-size ${batchSize}`, N, s);
   }
 
   const redis = await startRedis(join(root, 'redis'));
-  try {
-    const workers = [
-      child('worker', { queue: redis.url, workers: 1 }),
-      child('worker', { queue: redis.url, workers: 1 }),
-    ];
+  /** Two worker processes of one single-threaded worker each, a submitter, then the workers stop. */
+  const queued = async (inputs: string, name: string, shardSize: number) => {
+    const workers = await Promise.all(
+      [0, 1].map(() => child('worker', { queue: redis.url, workers: 1, threads: oneThread })),
+    );
     await Promise.all(workers.map((w) => w.ready));
-    const submit = await run('submit', {
-      inputs: [join(root, 'images')],
-      output: join(root, 'queued'),
-      shardSize: SHARD,
-      queue: redis.url,
-    });
+    const submit = await run('submit', { inputs: [inputs], output: join(root, name), shardSize, queue: redis.url });
     for (const w of workers) w.proc.kill('SIGTERM');
     const ws = await Promise.all(workers.map((w) => w.stats));
     // CPU of the submitter and both workers; wall from the submitter (it waits for the last shard).
@@ -233,21 +289,22 @@ try {
       userS: submit.userS + ws[0].userS + ws[1].userS,
       sysS: submit.sysS + ws[0].sysS + ws[1].sysS,
     };
-    record('queue, 2 worker processes', N, total, Math.max(ws[0].maxRssMiB, ws[1].maxRssMiB));
+    return { total, peak: Math.max(ws[0].maxRssMiB, ws[1].maxRssMiB) };
+  };
+  const clips = await makeAudio(join(root, 'audio'), AUDIO_FILES, AUDIO_SECONDS);
+  const audioSeconds = AUDIO_FILES * AUDIO_SECONDS;
+  const audioShard = Math.ceil(AUDIO_FILES / 4);
+  let queue: Row;
+  try {
+    const q = await queued(join(root, 'images'), 'queued', SHARD);
+    queue = await record('queue, 2 worker processes', N, q.total, q.peak);
+    const qa = await queued(join(root, 'audio'), 'audio-queued', audioShard);
+    await record('audio queue, 2 worker processes', AUDIO_FILES, qa.total, qa.peak, audioSeconds);
   } finally {
     redis.stop();
   }
 
-  // Peak RSS at more items: hard links to the same JPEGs, so the inputs cost no disk.
-  const moreDir = join(root, 'more');
-  await mkdir(moreDir);
-  for (let i = 0; i < MORE; i++) await link(images[i % N], join(moreDir, `img-${String(i).padStart(6, '0')}.jpg`));
-  const big = await run('local', { inputs: [moreDir], output: join(root, 'local-more'), shardSize: SHARD, workers: 2 });
-  record('dataset --workers 2, more items', MORE, big);
-
-  const clips = await makeAudio(join(root, 'audio'), AUDIO_FILES, AUDIO_SECONDS);
-  const audioSeconds = AUDIO_FILES * AUDIO_SECONDS;
-  record(
+  await record(
     'audio loop',
     AUDIO_FILES,
     await run('loop', { inputs: clips, output: join(root, 'audio-loop'), audio: true }),
@@ -258,27 +315,46 @@ try {
     const s = await run('local', {
       inputs: [join(root, 'audio')],
       output: join(root, `audio-${workers}`),
-      shardSize: Math.ceil(AUDIO_FILES / 4),
+      shardSize: audioShard,
       workers,
     });
-    record(`audio dataset --workers ${workers}`, AUDIO_FILES, s, undefined, audioSeconds);
+    await record(`audio dataset --workers ${workers}`, AUDIO_FILES, s, undefined, audioSeconds);
   }
 
-  const outDir = join(here, '..', '..', '..', 'bench-results');
-  await mkdir(outDir, { recursive: true });
-  // The load average says whether the machine was idle (the comparisons mean little otherwise).
-  const result = {
-    images: N,
-    size: SIZE,
-    more: MORE,
-    shardSize: SHARD,
-    cores: availableParallelism(),
-    loadAverage: loadavg(),
-    audioSeconds,
-    rows,
+  // Memory flatness: peak RSS at N and at MORE items with two workers. MORE items are hard links
+  // to N JPEGs, so they cost no disk; at size² when the two-worker rate says it fits the budget.
+  const fullSizeS = MORE / two.itemsPerS;
+  const moreSize = opt('--more-size', fullSizeS <= MORE_BUDGET_S ? SIZE : Math.max(16, Math.floor(SIZE / 2)));
+  let baseline = join(root, 'images');
+  let sources = images;
+  let base = two;
+  if (moreSize !== SIZE) {
+    note(
+      `the ${MORE}-item memory run uses ${moreSize}² JPEGs: at ${SIZE}² it would take ~${Math.round(fullSizeS)} s (over --more-budget ${MORE_BUDGET_S} s); its baseline is ${N} items of ${moreSize}²`,
+    );
+    baseline = join(root, `images-${moreSize}`);
+    sources = await makeImages(baseline, N, moreSize);
+    base = await record(`dataset --workers 2, ${moreSize}²`, N, await local(baseline, 'local-base', { workers: 2 }));
+  }
+  const moreDir = join(root, 'more');
+  await mkdir(moreDir);
+  for (let i = 0; i < MORE; i++) await link(sources[i % N], join(moreDir, `img-${String(i).padStart(6, '0')}.jpg`));
+  const big = await local(moreDir, 'local-more', { workers: 2 });
+  const more = await record(`dataset --workers 2, ${moreSize}², more items`, MORE, big);
+
+  // The issue's goals: what was measured, and the goal.
+  summary = {
+    twoWorkersCpuPerWall: { value: two.cpuPerWall, goal: '≥ 1.9' },
+    twoWorkersVsLoop: { value: two.itemsPerS / loop.itemsPerS, goal: '≥ 1.3' },
+    twoWorkersVsOneSingleThreaded: { value: two.itemsPerS / single.itemsPerS, goal: '≥ 1.8' },
+    queueVsLocalTwoWorkers: { value: queue.itemsPerS / two.itemsPerS, goal: '≥ 0.9' },
+    peakRssMoreVsN: { value: more.peakRssMiB / base.peakRssMiB, goal: '≈ 1 (flat)' },
   };
-  await writeFile(join(outDir, 'dataset.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`wrote ${join(outDir, 'dataset.json')}`);
+  for (const [name, g] of Object.entries(summary))
+    console.log(`${name.padEnd(32)} ${g.value.toFixed(2)} (goal ${g.goal})`);
+
+  await save(true);
+  console.log(`wrote ${OUT_FILE} (bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s)`);
 } finally {
   await rm(root, { recursive: true, force: true });
 }
