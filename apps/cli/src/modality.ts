@@ -17,14 +17,9 @@ export function modalityOf(path: string): Modality {
 export async function inputModalities(paths: readonly string[]): Promise<Map<string, Modality>> {
   const out = new Map<string, Modality>();
   for (const path of paths) {
-    let m = modalityOf(path);
-    if (m === 'video') {
-      // Loaded here, not at start-up: most commands never touch a video container.
-      const { probeStreams } = await import('@mmtok/video');
-      const streams = await probeStreams(path).catch(() => undefined);
-      if (streams?.audio && !streams.video) m = 'audio';
-    }
-    out.set(path, m);
+    const m = modalityOf(path);
+    // Loaded here, not at start-up: most commands never touch a video container.
+    out.set(path, m === 'video' ? await (await import('@mmtok/video')).containerModality(path) : m);
   }
   return out;
 }

@@ -1,21 +1,5 @@
-import { MmtokError, type TokenFile, type TokenFileInput, type TokenSource } from '@mmtok/core';
+import { MmtokError, type TokenFile } from '@mmtok/core';
 import type { TokenSet } from '@mmtok/image';
-import { VERSION } from './version.js';
-
-/** A TokenSet as a `.mmtok` file: identity, layout and source geometry travel in the header. */
-export function tokenSetToFile(tokens: TokenSet, codebookSize?: number): TokenFileInput {
-  return {
-    header: {
-      tokenizer: { ...tokens.tokenizer },
-      modality: 'image',
-      shape: [...tokens.shape],
-      ...(codebookSize !== undefined ? { codebookSize } : {}),
-      source: tokens.source as TokenSource,
-      createdBy: `mmtok ${VERSION}`,
-    },
-    indices: tokens.indices,
-  };
-}
 
 /** The TokenSet stored in a token file; anything but an image token file is refused with its path. */
 export function tokenFileToSet(file: TokenFile, path: string): TokenSet {

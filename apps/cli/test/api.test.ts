@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeTokenFile, encodeTokenFile, isMmtokError, MmtokError } from '@mmtok/core';
+import { tokenFileInput } from '@mmtok/video';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import { EXIT, exitCodeForBatch, exitCodeForError } from '../src/exit-codes.js';
@@ -13,7 +14,7 @@ import { expandInputs } from '../src/inputs.js';
 import { readOptions } from '../src/options.js';
 import { planOutputs } from '../src/outputs.js';
 import { ProgressBar } from '../src/progress.js';
-import { tokenFileToSet, tokenSetToFile } from '../src/token-sets.js';
+import { tokenFileToSet } from '../src/token-sets.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let dir: string;
@@ -198,7 +199,10 @@ describe('token sets ↔ token files', () => {
       tokenizer: { name: 't', version: '1', hash: 'h' },
       source: { width: 9, height: 7, content: { left: 0, top: 1, width: 9, height: 5 }, resize: 'pad' },
     };
-    const back = tokenFileToSet(decodeTokenFile(encodeTokenFile(tokenSetToFile(set, 8))), 'x');
+    const back = tokenFileToSet(
+      decodeTokenFile(encodeTokenFile(tokenFileInput({ modality: 'image', tokens: set, codebookSize: 8 }, 'test'))),
+      'x',
+    );
     expect(back.source).toEqual(set.source);
     expect(Array.from(back.indices)).toEqual([1, 2, 3, 4]);
   });

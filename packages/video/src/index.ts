@@ -15,15 +15,23 @@ export {
   videoManifestFiles,
 } from './manifest.js';
 export { PerFrameCodec } from './per-frame-codec.js';
-export { parseVideoProbe, probeStreams, probeVideo } from './probe.js';
+export { containerModality, parseVideoProbe, probeStreams, probeVideo } from './probe.js';
+export {
+  AUDIO_TRACK,
+  type AudioTokens,
+  type ModalityTokens,
+  tokenFileInput,
+} from './token-file.js';
 export {
   type EncodeVideoOptions,
   type LoadVideoTokenizerOptions,
   loadVideoTokenizer,
   VideoTokenizer,
 } from './tokenizer.js';
+export { type AnyImageTokenizer, type PoolOptions, TokenizerPool } from './tokenizer-pool.js';
 export { type TrainVideoTokenizerOptions, trainVideoTokenizer } from './train.js';
 export { TubeletCodec } from './tubelet-codec.js';
 export { type Normalization, type Tubelets, tubeletize, untubeletize } from './tubelets.js';
 export type { FrameGroup, TokenizerIdentity, VideoInfo, VideoSource, VideoTokenSet } from './types.js';
+export { encodeVideoFileTokens, type VideoFileTokens } from './video-file-tokens.js';
 export { VIDEO_EXTENSIONS, type WriteVideoOptions, writeVideo } from './write.js';

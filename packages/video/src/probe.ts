@@ -159,3 +159,13 @@ async function ffprobeFrames(path: string): Promise<number | null> {
   const v = Number.parseInt(r.stdout ?? '', 10);
   return r.status === 0 && v > 0 ? v : null;
 }
+
+/**
+ * What a video container is tokenized as: audio when it holds sound but no picture (a talk saved as
+ * .mp4, a .webm voice note), else video — a file ffmpeg cannot read stays video, so the video
+ * reader reports what is wrong with it.
+ */
+export async function containerModality(path: string): Promise<'audio' | 'video'> {
+  const streams = await probeStreams(path).catch(() => undefined);
+  return streams?.audio && !streams.video ? 'audio' : 'video';
+}

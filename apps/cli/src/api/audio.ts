@@ -4,7 +4,7 @@
  */
 import { extname } from 'node:path';
 import type { AudioStreamInfo } from '@mmtok/audio';
-import { encodeTokenFile, MmtokError, type TokenFile, type TokenSource } from '@mmtok/core';
+import { encodeTokenFile, MmtokError, type TokenFile } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import {
   CodebookAccumulator,
@@ -16,13 +16,13 @@ import {
   siSdr,
   snr,
 } from '@mmtok/diagnostics';
+import { type TokenizerPool, tokenFileInput } from '@mmtok/video';
 import { runEach } from '../batch.js';
 import { AUDIO_EXTENSIONS } from '../formats.js';
 import type { InputFile } from '../inputs.js';
 import { ensureParentDir, withExtension } from '../outputs.js';
 import { type ProgressCallback, trainerProgress } from '../progress.js';
 import { writeReportFiles } from '../report-files.js';
-import type { TokenizerPool } from '../tokenizer-pool.js';
 import { VERSION } from '../version.js';
 import type { DiagnoseOutcome, DiagnoseRun } from './diagnose-run.js';
 
@@ -36,26 +36,6 @@ export interface AudioFacts {
   duration: number;
 }
 
-/** The token-file fields of an audio token set (shared by audio files and a video's audio track). */
-export function audioTokenHeader(
-  tokenizer: { codebookSize?: number; frameRate: number },
-  tokens: { tokenizer: { name: string; version: string; hash: string }; shape: readonly number[]; source: object },
-): {
-  tokenizer: { name: string; version: string; hash: string };
-  modality: 'audio';
-  shape: number[];
-  codebookSize?: number;
-  source: TokenSource;
-} {
-  return {
-    tokenizer: { ...tokens.tokenizer },
-    modality: 'audio',
-    shape: [...tokens.shape],
-    ...(tokenizer.codebookSize !== undefined ? { codebookSize: tokenizer.codebookSize } : {}),
-    source: JSON.parse(JSON.stringify({ ...tokens.source, frameRate: tokenizer.frameRate })),
-  };
-}
-
 /** Encodes one audio file in chunks and writes its token file atomically. */
 export async function encodeAudioInput(
   pool: TokenizerPool,
@@ -67,10 +47,12 @@ export async function encodeAudioInput(
   const tokenizer = await pool.getAudio(spec);
   const tokens = await encodeAudioFile(tokenizer, path);
   const { sampleRate, channels, samples, duration } = tokens.source;
-  const bytes = encodeTokenFile({
-    header: { ...audioTokenHeader(tokenizer, tokens), createdBy: `mmtok ${VERSION}` },
-    indices: tokens.indices,
-  });
+  const bytes = encodeTokenFile(
+    tokenFileInput(
+      { modality: 'audio', tokens, frameRate: tokenizer.frameRate, codebookSize: tokenizer.codebookSize },
+      `mmtok ${VERSION}`,
+    ),
+  );
   await ensureParentDir(output);
   await writeFileAtomic(output, bytes);
   return {

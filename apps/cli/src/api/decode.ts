@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import type { TokenizerIdentity } from '@mmtok/core';
 import { readTokenFile } from '@mmtok/core/node';
 import { writeImage } from '@mmtok/image';
+import { TokenizerPool } from '@mmtok/video';
 import { type FileFailure, runEach } from '../batch.js';
 import { usageError } from '../errors.js';
 import {
@@ -16,7 +17,6 @@ import { expandInputs } from '../inputs.js';
 import { ensureParentDir, planOutputs } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
 import { tokenFileToSet } from '../token-sets.js';
-import { TokenizerPool } from '../tokenizer-pool.js';
 import { type AudioFacts, decodeAudioInput } from './audio.js';
 import { decodeVideoInput, type VideoFacts } from './video.js';
 

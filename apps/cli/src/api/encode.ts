@@ -3,14 +3,14 @@ import { extname } from 'node:path';
 import { encodeTokenFile, MmtokError, TOKEN_FILE_MAGIC, type TokenizerIdentity } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import { readImage } from '@mmtok/image';
+import { TokenizerPool, tokenFileInput } from '@mmtok/video';
 import { type FileFailure, runEach } from '../batch.js';
 import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS } from '../formats.js';
 import { expandInputs } from '../inputs.js';
 import { inputModalities } from '../modality.js';
 import { ensureParentDir, type PlannedOutput, planOutputs } from '../outputs.js';
 import type { ProgressCallback } from '../progress.js';
-import { tokenSetToFile } from '../token-sets.js';
-import { TokenizerPool } from '../tokenizer-pool.js';
+import { VERSION } from '../version.js';
 import { type AudioFacts, encodeAudioInput } from './audio.js';
 import { type AudioTrackFacts, encodeVideoInput, type VideoFacts } from './video.js';
 
@@ -152,7 +152,7 @@ export async function encodeFiles(options: EncodeFilesOptions): Promise<EncodeFi
             `${input.path}: ${image.width}×${image.height} made ${tokens.indices.length} tokens; downscale it first if that many was not meant`,
           );
         }
-        const bytes = encodeTokenFile(tokenSetToFile(tokens, codebookSize));
+        const bytes = encodeTokenFile(tokenFileInput({ modality: 'image', tokens, codebookSize }, `mmtok ${VERSION}`));
         await ensureParentDir(output);
         await writeFileAtomic(output, bytes);
         return {

@@ -6,11 +6,11 @@ import { readTokenFile } from '@mmtok/core/node';
 import { isHubSpec } from '@mmtok/hub';
 import { type ImageInfo, probeImage } from '@mmtok/image';
 import type { VideoInfo } from '@mmtok/video';
+import { TokenizerPool } from '@mmtok/video';
 import { inputModalities } from '../modality.js';
-import { TokenizerPool } from '../tokenizer-pool.js';
 import { describeAudioFile } from './audio.js';
-import { describePrefix, isPackedPrefix, type PackedPrefixDescription } from './pack.js';
 import { describeHubRepo, type HubRepoDescription } from './hub.js';
+import { describePrefix, isPackedPrefix, type PackedPrefixDescription } from './pack.js';
 import { describeVideoFile } from './video.js';
 
 export interface DescribeOptions {

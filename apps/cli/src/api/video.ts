@@ -6,14 +6,7 @@
 import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
-import {
-  encodeTokenFile,
-  MmtokError,
-  type TokenFile,
-  type TokenFileHeader,
-  type TokenSource,
-  type TokenTrackInput,
-} from '@mmtok/core';
+import { encodeTokenFile, MmtokError, type TokenFile, type TokenFileHeader } from '@mmtok/core';
 import { removeOnInterrupt, writeFileAtomic } from '@mmtok/core/node';
 import {
   CodebookAccumulator,
@@ -23,7 +16,15 @@ import {
   VideoMetricsAccumulator,
   videoReportItem,
 } from '@mmtok/diagnostics';
-import type { FrameGroup, VideoInfo, VideoTokenSet } from '@mmtok/video';
+import {
+  AUDIO_TRACK,
+  encodeVideoFileTokens,
+  type FrameGroup,
+  type TokenizerPool,
+  tokenFileInput,
+  type VideoInfo,
+  type VideoTokenSet,
+} from '@mmtok/video';
 import { runEach } from '../batch.js';
 import { usageError } from '../errors.js';
 import { OUTPUT_VIDEO_EXTENSIONS } from '../formats.js';
@@ -31,15 +32,12 @@ import type { InputFile } from '../inputs.js';
 import { ensureParentDir, withExtension } from '../outputs.js';
 import { type ProgressCallback, trainerProgress } from '../progress.js';
 import { writeReportFiles } from '../report-files.js';
-import type { TokenizerPool } from '../tokenizer-pool.js';
+
 import { VERSION } from '../version.js';
-import { type AudioFacts, audioTokenHeader, decodeAudioInput } from './audio.js';
+import { type AudioFacts, decodeAudioInput } from './audio.js';
 import type { DiagnoseOutcome, DiagnoseRun } from './diagnose-run.js';
 
 const video = () => import('@mmtok/video');
-
-/** Name of the extra token-file track that holds a video's sound. */
-export const AUDIO_TRACK = 'audio';
 
 export interface VideoFacts {
   /** As tokenized (after any resize). */
@@ -62,8 +60,6 @@ export interface AudioTrackFacts {
   tokens: number;
   duration: number;
 }
-
-const asJson = (v: unknown): TokenSource => JSON.parse(JSON.stringify(v));
 
 function factsOf(source: VideoTokenSet['source']): VideoFacts {
   return {
@@ -88,35 +84,15 @@ export async function encodeVideoInput(
   path: string,
   output: string,
 ): Promise<{ shape: number[]; tokens: number; bytes: number; video: VideoFacts; audioTrack?: AudioTrackFacts }> {
-  const tokenizer = await pool.getVideo(spec);
-  const tokens = await tokenizer.encode(path);
-  const tracks: TokenTrackInput[] = [];
-  let audioTrack: AudioTrackFacts | undefined;
-  if (tokens.source.hasAudio === true && audioSpec !== false) {
-    const { encodeAudioFile } = await import('@mmtok/audio');
-    const audioTok = await pool.getAudio(audioSpec);
-    const a = await encodeAudioFile(audioTok, path);
-    tracks.push({ header: { name: AUDIO_TRACK, ...audioTokenHeader(audioTok, a) }, indices: a.indices });
-    audioTrack = {
-      tokenizer: audioTok.identity.name,
-      shape: [...a.shape],
-      tokens: a.indices.length,
-      duration: a.source.duration,
-    };
-  }
-  const K = tokenizer.quantizer?.codebookSize;
-  const bytes = encodeTokenFile({
-    header: {
-      tokenizer: { ...tokens.tokenizer },
-      modality: 'video',
-      shape: [...tokens.shape],
-      ...(K !== undefined ? { codebookSize: K } : {}),
-      source: asJson(tokens.source),
-      createdBy: `mmtok ${VERSION}`,
-    },
-    indices: tokens.indices,
-    tracks,
-  });
+  const encoded = await encodeVideoFileTokens(pool, spec, audioSpec, path);
+  const { tokens, audio } = encoded;
+  const bytes = encodeTokenFile(tokenFileInput(encoded, `mmtok ${VERSION}`));
+  const audioTrack: AudioTrackFacts | undefined = audio && {
+    tokenizer: audio.tokens.tokenizer.name,
+    shape: [...audio.tokens.shape],
+    tokens: audio.tokens.indices.length,
+    duration: audio.tokens.source.duration,
+  };
   await ensureParentDir(output);
   await writeFileAtomic(output, bytes);
   return {

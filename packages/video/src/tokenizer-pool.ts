@@ -1,3 +1,9 @@
+/**
+ * The one resolver of a `--tokenizer` spec per modality, used by `mmtok encode`/`decode` and by
+ * dataset workers alike: built-in names, manifest paths, semantic image tokenizers and hf:org/name
+ * pretrained codecs (through @mmtok/hub's cache; HF_HUB_OFFLINE and the other HF_* variables apply).
+ * In @mmtok/video because it is the media package that depends on the image and audio ones.
+ */
 import type { AudioTokenizer } from '@mmtok/audio';
 import { MmtokError, type TokenizerIdentity } from '@mmtok/core';
 import {
@@ -8,7 +14,8 @@ import {
   loadTokenizer,
   type SemanticImageTokenizer,
 } from '@mmtok/image';
-import type { VideoTokenizer } from '@mmtok/video';
+import { listVideoTokenizers } from './default.js';
+import { loadVideoTokenizer, type VideoTokenizer } from './tokenizer.js';
 
 export interface PoolOptions {
   backend?: string;
@@ -21,6 +28,31 @@ export type AnyImageTokenizer = ImageTokenizer | SemanticImageTokenizer;
 
 function identityText(id: TokenizerIdentity): string {
   return `'${id.name}' ${id.version} (hash ${id.hash.slice(0, 12)}…)`;
+}
+
+/** The tokenizer named with --tokenizer, when it made the file; else MMTOK_TOKENIZER_MISMATCH naming both. */
+async function ifItMade<T extends { identity: TokenizerIdentity }>(
+  load: Promise<T>,
+  made: TokenizerIdentity,
+  path: string,
+  explicit: string,
+  kind: string,
+): Promise<T> {
+  const tok = await load;
+  if (tok.identity.hash === made.hash) return tok;
+  throw new MmtokError(
+    'MMTOK_TOKENIZER_MISMATCH',
+    `${path} was made by ${kind} ${identityText(made)}, not by --tokenizer ${explicit} = ${identityText(tok.identity)}; decode it with the tokenizer that made it`,
+    { path, made, given: tok.identity },
+  );
+}
+
+function notBuiltIn(made: TokenizerIdentity, path: string, kind: string): MmtokError {
+  return new MmtokError(
+    'MMTOK_TOKENIZER_MISMATCH',
+    `${path} was made by ${kind} ${identityText(made)}, which is not built in; pass --tokenizer <its manifest.json or folder>`,
+    { path, made },
+  );
 }
 
 /**
@@ -49,24 +81,12 @@ export class TokenizerPool {
 
   /** The tokenizer for a token file, or MMTOK_TOKENIZER_MISMATCH saying which one made it and what to pass. */
   async forFile(made: TokenizerIdentity, path: string, explicit?: string): Promise<AnyImageTokenizer> {
-    if (explicit !== undefined) {
-      const tok = await this.get(explicit);
-      if (tok.identity.hash === made.hash) return tok;
-      throw new MmtokError(
-        'MMTOK_TOKENIZER_MISMATCH',
-        `${path} was made by tokenizer ${identityText(made)}, not by --tokenizer ${explicit} = ${identityText(tok.identity)}; decode it with the tokenizer that made it`,
-        { path, made, given: tok.identity },
-      );
-    }
+    if (explicit !== undefined) return ifItMade(this.get(explicit), made, path, explicit, 'tokenizer');
     for (const builtIn of listTokenizers()) {
       const tok = await this.get(builtIn.name);
       if (tok.identity.hash === made.hash) return tok;
     }
-    throw new MmtokError(
-      'MMTOK_TOKENIZER_MISMATCH',
-      `${path} was made by tokenizer ${identityText(made)}, which is not built in; pass --tokenizer <its manifest.json or folder>`,
-      { path, made },
-    );
+    throw notBuiltIn(made, path, 'tokenizer');
   }
 
   /** An audio tokenizer by name, manifest or hf:… ('default' is the audio default); @mmtok/audio loads on first use. */
@@ -85,15 +105,7 @@ export class TokenizerPool {
 
   /** forFile for audio token files: the named tokenizer (hash must match) or the audio built-in with the file's hash. */
   async forAudioFile(made: TokenizerIdentity, path: string, explicit?: string): Promise<AudioTokenizer> {
-    if (explicit !== undefined) {
-      const tok = await this.getAudio(explicit);
-      if (tok.identity.hash === made.hash) return tok;
-      throw new MmtokError(
-        'MMTOK_TOKENIZER_MISMATCH',
-        `${path} was made by tokenizer ${identityText(made)}, not by --tokenizer ${explicit} = ${identityText(tok.identity)}; decode it with the tokenizer that made it`,
-        { path, made, given: tok.identity },
-      );
-    }
+    if (explicit !== undefined) return ifItMade(this.getAudio(explicit), made, path, explicit, 'tokenizer');
     // A pretrained tokenizer records hf:org/name@commit and its dtype: load that (from the cache first).
     if (made.name.startsWith('hf:')) {
       const tok = await this.getAudio(made.name, made.version);
@@ -104,20 +116,14 @@ export class TokenizerPool {
       const tok = await this.getAudio(builtIn.name);
       if (tok.identity.hash === made.hash) return tok;
     }
-    throw new MmtokError(
-      'MMTOK_TOKENIZER_MISMATCH',
-      `${path} was made by audio tokenizer ${identityText(made)}, which is not built in; pass --tokenizer <its manifest.json or folder>`,
-      { path, made },
-    );
+    throw notBuiltIn(made, path, 'audio tokenizer');
   }
 
-  /** A video tokenizer by name or manifest ('default' is the video default); @mmtok/video loads on first use. */
+  /** A video tokenizer by name or manifest ('default' is the video default). */
   getVideo(spec: string): Promise<VideoTokenizer> {
     let p = this.loadedVideo.get(spec);
     if (!p) {
-      p = import('@mmtok/video').then((m) =>
-        m.loadVideoTokenizer(spec, this.options.backend ? { backend: this.options.backend } : {}),
-      );
+      p = loadVideoTokenizer(spec, this.options.backend ? { backend: this.options.backend } : {});
       this.loadedVideo.set(spec, p);
     }
     return p;
@@ -125,26 +131,13 @@ export class TokenizerPool {
 
   /** forFile for video token files: the named tokenizer (hash must match) or the video built-in with the file's hash. */
   async forVideoFile(made: TokenizerIdentity, path: string, explicit?: string): Promise<VideoTokenizer> {
-    if (explicit !== undefined) {
-      const tok = await this.getVideo(explicit);
-      if (tok.identity.hash === made.hash) return tok;
-      throw new MmtokError(
-        'MMTOK_TOKENIZER_MISMATCH',
-        `${path} was made by video tokenizer ${identityText(made)}, not by --tokenizer ${explicit} = ${identityText(tok.identity)}; decode it with the tokenizer that made it`,
-        { path, made, given: tok.identity },
-      );
-    }
-    const { listVideoTokenizers } = await import('@mmtok/video');
+    if (explicit !== undefined) return ifItMade(this.getVideo(explicit), made, path, explicit, 'video tokenizer');
     for (const builtIn of listVideoTokenizers()) {
       // A built-in that cannot load (e.g. its weights are missing) cannot have made the file.
       const tok = await this.getVideo(builtIn.name).catch(() => undefined);
       if (tok?.identity.hash === made.hash) return tok;
     }
-    throw new MmtokError(
-      'MMTOK_TOKENIZER_MISMATCH',
-      `${path} was made by video tokenizer ${identityText(made)}, which is not built in; pass --tokenizer <its manifest.json or folder>`,
-      { path, made },
-    );
+    throw notBuiltIn(made, path, 'video tokenizer');
   }
 
   async dispose(): Promise<void> {
