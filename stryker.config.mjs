@@ -4,7 +4,7 @@
 // config, the files mutated, and the test files that should kill the mutants on their own.
 // @ts-check
 
-/** @type {Record<string, { package: string; mutate: string[]; testFiles: string[] }>} */
+/** @type {Record<string, { package: string; mutate: string[]; testFiles: string[]; timeoutMS?: number }>} */
 export const TARGETS = {
   fsq: {
     package: 'packages/core',
@@ -25,6 +25,31 @@ export const TARGETS = {
     package: 'packages/diagnostics',
     mutate: ['src/video-metrics.ts'],
     testFiles: ['test/video-metrics.test.ts', 'test/video-metrics-closed-form.test.ts'],
+  },
+  // The metric targets run the small-input reference tests only: the 96×128…176×192 image and 0.3 s
+  // audio fixtures take minutes per mutant once instrumented. Their hot loops make a short timeout
+  // worth it (a mutant that never ends is killed after 10 s instead of 60).
+  'image-metrics': {
+    package: 'packages/diagnostics',
+    mutate: ['src/image-metrics.ts'],
+    testFiles: ['test/image-metrics-small-reference.test.ts'],
+    timeoutMS: 10_000,
+  },
+  'audio-metrics': {
+    package: 'packages/diagnostics',
+    mutate: ['src/audio-metrics.ts', 'src/mel.ts'],
+    testFiles: ['test/audio-metrics-small-reference.test.ts'],
+    timeoutMS: 10_000,
+  },
+  'audio-manifest': {
+    package: 'packages/audio',
+    mutate: ['src/manifest.ts'],
+    testFiles: ['test/manifest-rejects.test.ts'],
+  },
+  'image-manifest': {
+    package: 'packages/image',
+    mutate: ['src/manifest.ts'],
+    testFiles: ['test/manifest.test.ts', 'test/manifest-rejects.test.ts'],
   },
   cli: {
     package: 'apps/cli',
@@ -48,7 +73,7 @@ export default {
   coverageAnalysis: 'perTest',
   // The machine is shared: one test process.
   concurrency: 1,
-  timeoutMS: 60_000,
+  timeoutMS: target.timeoutMS ?? 60_000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `${out}/index.html` },
   jsonReporter: { fileName: `${out}/report.json` },
