@@ -81,7 +81,8 @@ export function hasFfmpeg(): boolean {
 export function ffmpegReason(stderr: string): string {
   const lines = stderr
     .split('\n')
-    .map((l) => l.trim())
+    // `[mov,mp4 @ 0x55…]` names a per-run address: dropped, so a bad file always gives the same message.
+    .map((l) => l.replace(/ @ 0x[0-9a-f]+\]/g, ']').trim())
     .filter(Boolean);
   return lines.slice(-3).join(' | ') || 'no message';
 }
