@@ -1,6 +1,7 @@
 /**
- * Test helpers shared by the modality packages' tests (imported as @mmtok/core/test-support, a
- * source-only export: it is not built or published).
+ * Test helpers shared by the modality packages' tests, imported as @mmtok/core/test-support: a
+ * workspace-only name that vitest.shared.ts and tsconfig.base.json map to this file. It is not a
+ * package export, so it is neither built nor published.
  */
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
