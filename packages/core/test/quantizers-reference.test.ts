@@ -285,6 +285,27 @@ describe('limits and options every quantizer shares', () => {
     await expect(make({ type: 'lfq', dim: 21 }).then((q) => q.codebooks())).rejects.toThrow(/2097152 codes/);
   });
 
+  it('FSQ codesToIndices refuses codes of the wrong width, naming them', async () => {
+    const q = (await make({ type: 'fsq', levels: [3, 3] })) as FiniteScalarQuantizer;
+    expect(() => q.codesToIndices({ data: new Float32Array(3), shape: [1, 3] })).toThrow(
+      'MMTOK_SHAPE: codes must have shape [N, 2], got [1, 3]',
+    );
+  });
+
+  it('seeded random codebooks: another seed, another codebook; VQ distance defaults to euclidean', async () => {
+    const vq = async (seed: number) =>
+      Array.from(((await make({ type: 'vq', dim: 2, codebookSize: 4, seed })) as VectorQuantizer).weights);
+    expect(await vq(1)).not.toEqual(await vq(2));
+    expect(await vq(1)).toEqual(await vq(1));
+    const rvq = async (seed: number) =>
+      (await make({ type: 'rvq', dim: 2, codebookSize: 4, numQuantizers: 2, seed }))
+        .codebooks()
+        .map((b) => Array.from(b));
+    expect((await rvq(1))[0]).not.toEqual((await rvq(2))[0]);
+    const plain = (await make({ type: 'vq', dim: 2, codebookSize: 4 })) as VectorQuantizer;
+    expect(plain.distance).toBe('euclidean');
+  });
+
   it("a call's backend option overrides the quantizer's", async () => {
     const q = await make({ type: 'lfq', dim: 2 });
     await expect(q.encode({ data: new Float32Array(2), shape: [1, 2] }, { backend: 'tpu' })).rejects.toThrow(
