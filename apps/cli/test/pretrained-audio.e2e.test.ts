@@ -5,7 +5,7 @@
  * Model and PyTorch reference: packages/audio/fixtures-src/make_hub_codecs.py.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -103,5 +103,24 @@ describe('mmtok with a pretrained codec from the Hub', () => {
     const missing = await mmtok({ ...offline, HF_HUB_CACHE: join(dir, 'cache-c') }, 'decode', 'x.mmtok', '-o', 'w.wav');
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('MMTOK_HUB_OFFLINE');
+  }, 240_000);
+});
+
+describe('mmtok with a pretrained codec from a local folder', () => {
+  it('decode never loads the folder a token file names: it says to pass --tokenizer, which then works', async () => {
+    const folder = join(dir, 'mimi-local');
+    await cp(join(FIXTURE, 'mimi-like'), folder, { recursive: true });
+    const enc = await mmtok({}, 'encode', 'x.wav', '--tokenizer', folder, '-o', 'local.mmtok');
+    expect(enc.code, enc.stderr).toBe(0);
+    expect((await readTokenFile(join(dir, 'local.mmtok'))).header.tokenizer.name).toBe(folder);
+
+    const refused = await mmtok({}, 'decode', 'local.mmtok', '-o', 'local-a.wav');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('MMTOK_TOKENIZER_MISMATCH');
+    expect(refused.stderr).toContain(`if you trust it, pass --tokenizer ${folder}`);
+
+    const given = await mmtok({}, 'decode', 'local.mmtok', '--tokenizer', folder, '-o', 'local-b.wav');
+    expect(given.code, given.stderr).toBe(0);
+    expect((await readAudio(join(dir, 'local-b.wav'))).length).toBe(reference.samples);
   }, 240_000);
 });

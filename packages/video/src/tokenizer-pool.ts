@@ -4,6 +4,7 @@
  * pretrained codecs (through @mmtok/hub's cache; HF_HUB_OFFLINE and the other HF_* variables apply).
  * In @mmtok/video because it is the media package that depends on the image and audio ones.
  */
+import { isAbsolute } from 'node:path';
 import type { AudioTokenizer } from '@mmtok/audio';
 import { MmtokError, type TokenizerIdentity } from '@mmtok/core';
 import {
@@ -48,9 +49,15 @@ async function ifItMade<T extends { identity: TokenizerIdentity }>(
 }
 
 function notBuiltIn(made: TokenizerIdentity, path: string, kind: string): MmtokError {
+  // A tokenizer loaded from a local folder is named by its path. Token files come from anyone, so a
+  // path in one is shown to the user, never loaded on its own (only hf: identities are).
+  const dtype = kind === 'audio tokenizer' && made.version !== 'fp32' ? ` --dtype ${made.version}` : '';
+  const fix = isAbsolute(made.name)
+    ? `mmtok does not load a folder a token file names on its own: if you trust it, pass --tokenizer ${made.name}${dtype}`
+    : 'pass --tokenizer <its manifest.json or folder>';
   return new MmtokError(
     'MMTOK_TOKENIZER_MISMATCH',
-    `${path} was made by ${kind} ${identityText(made)}, which is not built in; pass --tokenizer <its manifest.json or folder>`,
+    `${path} was made by ${kind} ${identityText(made)}, which is not built in; ${fix}`,
     { path, made },
   );
 }
