@@ -12,10 +12,10 @@ import {
   sha256Hex,
 } from '@mmtok/core';
 import type * as Ort from 'onnxruntime-common';
-import { LinearPatchTransform } from './linear-tokenizer.js';
+import { assembleTokenizer } from './assemble-tokenizer.js';
 import { manifestFiles, validateManifest } from './manifest.js';
 import { OnnxModel } from './onnx-model.js';
-import { ImageTokenizer } from './tokenizer.js';
+import type { ImageTokenizer } from './tokenizer.js';
 
 /** A manifest of at most this many bytes is read (manifests are a few kB). */
 export const DEFAULT_MAX_MANIFEST_BYTES = 1 << 20;
@@ -218,39 +218,19 @@ async function loadFromSource(source: TokenizerSource, options: FetchTokenizerOp
   );
   const eps = options.executionProviders ?? ['wasm'];
   let ort: OnnxWebRuntime | undefined;
-  const onnx = async (file: string) => {
-    ort ??= await onnxRuntimeWeb(options.runtime);
-    const where = source.where(file);
-    return new OnnxModel(where, await openOnnxSession(ort, 'onnxruntime-web', bytes.get(file)!, where, eps), ort);
-  };
-  let encoderModel: OnnxModel | undefined;
-  let decoderModel: OnnxModel | undefined;
-  try {
-    const linear =
-      m.encoder.kind === 'linear-patch'
-        ? LinearPatchTransform.deserialize(
-            bytes.get(m.encoder.weights)!,
-            m.encoder.patchSize,
-            source.where(m.encoder.weights),
-          )
-        : undefined;
-    if (m.encoder.kind === 'onnx') encoderModel = await onnx(m.encoder.file);
-    if (m.decoder.kind === 'onnx') decoderModel = await onnx(m.decoder.file);
-    return ImageTokenizer.fromParts({
-      manifest: m,
-      identity,
-      quantizer,
-      manifestPath: label,
-      linear,
-      encoderModel,
-      decoderModel,
-      backend: options.backend,
-    });
-  } catch (e) {
-    await encoderModel?.dispose();
-    await decoderModel?.dispose();
-    throw e;
-  }
+  return assembleTokenizer(
+    m,
+    { identity, quantizer, manifestPath: label, backend: options.backend },
+    {
+      bytes: async (file) => bytes.get(file)!,
+      where: source.where,
+      onnx: async (file) => {
+        ort ??= await onnxRuntimeWeb(options.runtime);
+        const where = source.where(file);
+        return new OnnxModel(where, await openOnnxSession(ort, 'onnxruntime-web', bytes.get(file)!, where, eps), ort);
+      },
+    },
+  );
 }
 
 /**

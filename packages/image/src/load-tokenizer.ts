@@ -8,11 +8,11 @@ import {
   readManifestFile,
   tokenizerIdentity,
 } from '@mmtok/core/node';
+import { assembleTokenizer } from './assemble-tokenizer.js';
 import { builtinManifestPath, listTokenizers } from './default.js';
-import { LinearPatchTransform } from './linear-tokenizer.js';
 import { manifestFiles, type TokenizerManifest, validateManifest } from './manifest.js';
 import { OnnxModel } from './onnx-model.js';
-import { ImageTokenizer, type LoadTokenizerOptions } from './tokenizer.js';
+import type { ImageTokenizer, LoadTokenizerOptions } from './tokenizer.js';
 
 /** Reads, parses and validates a manifest file, and checks that the files it names exist beside or below it. */
 export function readManifest(path: string): Promise<{ manifest: TokenizerManifest; text: string; dir: string }> {
@@ -31,33 +31,15 @@ export async function loadManifestTokenizer(path: string, options: LoadTokenizer
   const eps = options.executionProviders ?? ['cpu'];
   const identity = await tokenizerIdentity(m, dir, manifestFiles(m));
   const quantizer = await loadManifestQuantizer(m.quantizer, dir, path, { backend: options.backend });
-  let linear: LinearPatchTransform | undefined;
-  let encoderModel: OnnxModel | undefined;
-  let decoderModel: OnnxModel | undefined;
-  try {
-    if (m.encoder.kind === 'linear-patch') {
-      const file = resolve(dir, m.encoder.weights);
-      linear = LinearPatchTransform.deserialize(await readFile(file), m.encoder.patchSize, file);
-    } else {
-      encoderModel = await loadOnnxModel(resolve(dir, m.encoder.file), eps);
-    }
-    if (m.decoder.kind === 'onnx') decoderModel = await loadOnnxModel(resolve(dir, m.decoder.file), eps);
-    const manifestPath = resolve(path);
-    return ImageTokenizer.fromParts({
-      manifest: m,
-      identity,
-      quantizer,
-      manifestPath,
-      linear,
-      encoderModel,
-      decoderModel,
-      backend: options.backend,
-    });
-  } catch (e) {
-    await encoderModel?.dispose();
-    await decoderModel?.dispose();
-    throw e;
-  }
+  return assembleTokenizer(
+    m,
+    { identity, quantizer, manifestPath: resolve(path), backend: options.backend },
+    {
+      bytes: (file) => readFile(resolve(dir, file)),
+      where: (file) => resolve(dir, file),
+      onnx: (file) => loadOnnxModel(resolve(dir, file), eps),
+    },
+  );
 }
 
 /**
