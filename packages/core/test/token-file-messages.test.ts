@@ -183,6 +183,20 @@ describe('token-file decode refusals', () => {
     );
   });
 
+  it('a file with only a CRC after the header is a size mismatch; a cut at a track boundary names the track', () => {
+    const empty = errorOf(() => decodeTokenFile(file(h({ dtype: 'uint8', shape: [2] }), [])));
+    expect(empty.message).toBe(
+      'shape/payload size mismatch: shape [2] of uint8 needs 2 payload bytes, the file holds 0',
+    );
+    const track = { ...good, name: 't', dtype: 'uint8', shape: [8] };
+    const v2 = file(h({ dtype: 'uint8', shape: [8], tracks: [track] }), new Array(16).fill(1), { version: 2 });
+    const cut = errorOf(() => decodeTokenFile(v2.subarray(0, v2.length - 12)));
+    expect(cut.details).toEqual({ region: 'payload', track: 't' });
+    expect(cut.message).toBe(
+      `truncated in the payload of track 't': 16 bytes expected, 8 present (${v2.length} bytes in all)`,
+    );
+  });
+
   it('an index out of range names its position and the valid range, with or without a codebook size', () => {
     const sized = errorOf(() => decodeTokenFile(file(h({ dtype: 'uint8', shape: [3], codebookSize: 8 }), [1, 9, 2])));
     expect(sized.code).toBe('MMTOK_INDEX_RANGE');
