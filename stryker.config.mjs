@@ -14,7 +14,27 @@ export const TARGETS = {
   'token-file': {
     package: 'packages/core',
     mutate: ['src/io/token-file.ts', 'src/io/checksum.ts'],
-    testFiles: ['test/token-file.test.ts', 'test/token-file-header.test.ts'],
+    testFiles: [
+      'test/token-file.test.ts',
+      'test/token-file-header.test.ts',
+      'test/token-file-messages.test.ts',
+      'test/checksum.test.ts',
+    ],
+  },
+  quantizers: {
+    package: 'packages/core',
+    mutate: ['src/quantizers/*.ts'],
+    testFiles: [
+      'test/reference-backends.test.ts',
+      'test/properties.test.ts',
+      'test/errors.test.ts',
+      'test/quantizers-reference.test.ts',
+    ],
+  },
+  'codebook-file': {
+    package: 'packages/core',
+    mutate: ['src/io/codebook-file.ts'],
+    testFiles: ['test/codebook-file.test.ts', 'test/codebook-file-contents.test.ts'],
   },
   video: {
     package: 'packages/video',
@@ -81,4 +101,8 @@ export default {
   tempDirName: `bench-results/.stryker-tmp-${name}`,
   ignorePatterns: ['test-artifacts', 'apps/cli/app', 'bench-results'],
   cleanTempDir: 'always',
+  // MMTOK_MUTATE_INCREMENTAL=1 reuses the results of mutants whose code and covering tests are
+  // unchanged since the last incremental run of the target (Stryker's --incremental).
+  incremental: process.env.MMTOK_MUTATE_INCREMENTAL === '1',
+  incrementalFile: `bench-results/mutation/.incremental/${name}.json`,
 };
