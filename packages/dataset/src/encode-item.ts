@@ -1,19 +1,21 @@
 /**
  * One item → the members of its sample: `<key>.mmtok` (the token file `mmtok encode` writes for the
- * same media, save its createdBy), `<key>.json` (source, modality, shape, metadata) and the text
- * members of a WebDataset input carried over. Split in two steps so a shard can decode the next
- * item (sharp runs off the main thread) while this one is tokenized.
+ * same media, save its createdBy: both build it with tokenFileInput of @mmtok/video), `<key>.json`
+ * (source, modality, shape, metadata) and the text members of a WebDataset input carried over.
+ * Split in two steps so a shard can decode the next item (sharp runs off the main thread) while
+ * this one is tokenized.
  */
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { AUDIO_EXTENSIONS, encodeAudioFile } from '@mmtok/audio';
-import { encodeTokenFile, MmtokError, type TokenizerIdentity, type TokenSource } from '@mmtok/core';
-import { type ImageTokenizer, type RgbImage, readImage, type TokenSet } from '@mmtok/image';
-import { IMAGE_EXTENSIONS } from './inputs.js';
+import { encodeTokenFile, MmtokError } from '@mmtok/core';
+import { type RgbImage, readImage, type TokenSet } from '@mmtok/image';
+import { type AnyImageTokenizer, containerModality, type ModalityTokens, tokenFileInput } from '@mmtok/video';
+import { IMAGE_EXTENSIONS, VIDEO_EXTENSIONS } from './inputs.js';
 import type { TarSample } from './tar-input.js';
-import type { Tokenizers } from './tokenizers.js';
+import type { DatasetModality, Tokenizers } from './tokenizers.js';
 import { VERSION } from './version.js';
 
 /** Members of a WebDataset input copied into the output sample as they are. */
@@ -29,7 +31,8 @@ export interface ItemRef {
   meta?: Record<string, unknown>;
 }
 
-type Media = { modality: 'image'; image: RgbImage } | { modality: 'audio'; file: string; temp: boolean };
+/** Audio and video are read by ffmpeg from a file: a tar member's is a temp file (`temp`), removed after. */
+type Media = { modality: 'image'; image: RgbImage } | { modality: 'audio' | 'video'; file: string; temp: boolean };
 
 export interface DecodedItem {
   ref: ItemRef;
@@ -41,7 +44,7 @@ export interface DecodedItem {
 export interface EncodedSample {
   members: [string, Uint8Array][];
   tokens: number;
-  modality: 'image' | 'audio';
+  modality: DatasetModality;
 }
 
 const ext = (name: string) => extname(name).toLowerCase();
@@ -50,13 +53,27 @@ function unsupported(ref: ItemRef, what: string): never {
   throw new MmtokError('MMTOK_UNSUPPORTED', `${ref.path}${ref.member ? `:${ref.member}` : ''}: ${what}`);
 }
 
-/** The media member of a tar sample: the first whose last extension is an image or audio one. */
+const isMedia = (e: string) =>
+  IMAGE_EXTENSIONS.includes(e) || AUDIO_EXTENSIONS.includes(e) || VIDEO_EXTENSIONS.includes(e);
+
+/** The media member of a tar sample: the first whose last extension is an image, audio or video one. */
 function mediaMember(sample: TarSample): [string, Buffer] | undefined {
   for (const [e, body] of sample.members) {
     const last = `.${e.split('.').pop()?.toLowerCase()}`;
-    if (IMAGE_EXTENSIONS.includes(last) || AUDIO_EXTENSIONS.includes(last)) return [last, body];
+    if (isMedia(last)) return [last, body];
   }
   return undefined;
+}
+
+/**
+ * A file ffmpeg can read: the item's own, or a tar member's bytes in a temp file (their size is
+ * bounded by the tar reader's member limit; ffmpeg then streams the file, it is never decoded whole).
+ */
+async function mediaFile(ref: ItemRef, e: string, bytes: Buffer | undefined): Promise<{ file: string; temp: boolean }> {
+  if (!bytes) return { file: ref.path, temp: false };
+  const file = join(tmpdir(), `mmtok-dataset-${randomBytes(6).toString('hex')}${e}`);
+  await writeFile(file, bytes);
+  return { file, temp: true };
 }
 
 /** `e`: the media's extension, lower case with its dot ('.png'). */
@@ -64,14 +81,13 @@ async function decodeMedia(ref: ItemRef, e: string, bytes: Buffer | undefined): 
   if (IMAGE_EXTENSIONS.includes(e)) {
     return { modality: 'image', image: await readImage(bytes ?? ref.path) };
   }
-  if (AUDIO_EXTENSIONS.includes(e)) {
-    if (!bytes) return { modality: 'audio', file: ref.path, temp: false };
-    // ffmpeg reads files: a tar member goes through a temp file.
-    const file = join(tmpdir(), `mmtok-dataset-${randomBytes(6).toString('hex')}${e}`);
-    await writeFile(file, bytes);
-    return { modality: 'audio', file, temp: true };
+  if (AUDIO_EXTENSIONS.includes(e)) return { modality: 'audio', ...(await mediaFile(ref, e, bytes)) };
+  if (VIDEO_EXTENSIONS.includes(e)) {
+    const media = await mediaFile(ref, e, bytes);
+    // As in `mmtok encode`: a container with sound and no picture is audio.
+    return { modality: await containerModality(media.file), ...media };
   }
-  return unsupported(ref, `${e || 'no extension'}: datasets tokenize images and audio (video: use mmtok encode)`);
+  return unsupported(ref, `${e || 'no extension'}: datasets tokenize images, audio and video`);
 }
 
 /** Reads and decodes an item (a file, or a sample already read from its tar). */
@@ -88,7 +104,7 @@ export async function decodeItem(ref: ItemRef, sample?: TarSample): Promise<Deco
     return { ref, media: await decodeMedia(ref, ext(ref.path), undefined), meta, text };
   }
   const media = mediaMember(sample);
-  if (!media) unsupported(ref, `sample has no image or audio member (${[...sample.members.keys()].join(', ')})`);
+  if (!media) unsupported(ref, `sample has no image, audio or video member (${[...sample.members.keys()].join(', ')})`);
   const text = [...sample.members].filter(([e]) => TEXT_MEMBERS.has(e)) as [string, Uint8Array][];
   let meta = ref.meta;
   const json = sample.members.get('json');
@@ -110,47 +126,34 @@ interface Tokenized {
 }
 
 /** The `.mmtok` bytes `mmtok encode` writes for these tokens, save its createdBy. */
-function tokenFile(
-  modality: 'image' | 'audio',
-  tokens: { tokenizer: TokenizerIdentity; shape: readonly number[]; indices: Int32Array },
-  codebookSize: number | undefined,
-  source: TokenSource,
-): Uint8Array {
-  return encodeTokenFile({
-    header: {
-      tokenizer: { ...tokens.tokenizer },
-      modality,
-      shape: [...tokens.shape],
-      ...(codebookSize !== undefined ? { codebookSize } : {}),
-      source,
-      createdBy: CREATED_BY,
-    },
-    indices: tokens.indices,
-  });
+function tokenized(tokens: ModalityTokens, facts: Record<string, unknown>): Tokenized {
+  return { mmtok: encodeTokenFile(tokenFileInput(tokens, CREATED_BY)), shape: [...tokens.tokens.shape], facts };
 }
 
-function imageTokenFile(tokenizer: ImageTokenizer, tokens: TokenSet, image: RgbImage): Tokenized {
-  return {
-    mmtok: tokenFile('image', tokens, tokenizer.quantizer?.codebookSize, tokens.source as TokenSource),
-    shape: [...tokens.shape],
-    facts: { width: image.width, height: image.height },
-  };
+function imageTokenFile(tokenizer: AnyImageTokenizer, tokens: TokenSet, image: RgbImage): Tokenized {
+  const codebookSize = tokenizer.quantizer?.codebookSize;
+  return tokenized({ modality: 'image', tokens, codebookSize }, { width: image.width, height: image.height });
 }
 
-async function audioTokenFile(
+/** Audio or video read by ffmpeg from its file (a temp file removed after, whatever happens). */
+async function fileTokenFile(
   tokenizers: Tokenizers,
-  media: Extract<Media, { modality: 'audio' }>,
+  media: Extract<Media, { modality: 'audio' | 'video' }>,
 ): Promise<Tokenized> {
-  const tokenizer = await tokenizers.audio();
   try {
+    if (media.modality === 'video') {
+      const video = await tokenizers.videoFile(media.file);
+      const { width, height, fps, frames, duration } = video.tokens.source;
+      const sound = video.audio && {
+        audio: { shape: [...video.audio.tokens.shape], duration: video.audio.tokens.source.duration },
+      };
+      return tokenized(video, { width, height, fps, frames, duration, ...sound });
+    }
+    const tokenizer = await tokenizers.audio();
     const tokens = await encodeAudioFile(tokenizer, media.file);
-    const source = JSON.parse(JSON.stringify({ ...tokens.source, frameRate: tokenizer.frameRate }));
     const { sampleRate, channels, samples, duration } = tokens.source;
-    return {
-      mmtok: tokenFile('audio', tokens, tokenizer.codebookSize, source),
-      shape: [...tokens.shape],
-      facts: { sampleRate, channels, samples, duration },
-    };
+    const audio = { tokens, frameRate: tokenizer.frameRate, codebookSize: tokenizer.codebookSize };
+    return tokenized({ modality: 'audio', ...audio }, { sampleRate, channels, samples, duration });
   } finally {
     if (media.temp) await rm(media.file, { force: true });
   }
@@ -184,7 +187,7 @@ function sampleOf(item: DecodedItem, { mmtok, shape, facts }: Tokenized): Encode
 /** Tokenizes a decoded item into its sample's members. */
 export async function encodeItem(item: DecodedItem, tokenizers: Tokenizers): Promise<EncodedSample> {
   const { media } = item;
-  if (media.modality === 'audio') return sampleOf(item, await audioTokenFile(tokenizers, media));
+  if (media.modality !== 'image') return sampleOf(item, await fileTokenFile(tokenizers, media));
   const tokenizer = await tokenizers.image();
   return sampleOf(item, imageTokenFile(tokenizer, await tokenizer.encode(media.image), media.image));
 }
@@ -243,6 +246,14 @@ async function batchImages(
 ): Promise<{ samples: EncodedSample[]; batched: number }> {
   const tokenizer = await tokenizers.image();
   const images = items.map((item) => (item.media as Extract<Media, { modality: 'image' }>).image);
+  if (!('encodeBatch' in tokenizer)) {
+    // A semantic image tokenizer has no batch path: one image at a time.
+    const samples: EncodedSample[] = [];
+    for (const [k, item] of items.entries()) {
+      samples.push(sampleOf(item, imageTokenFile(tokenizer, await tokenizer.encode(images[k]), images[k])));
+    }
+    return { samples, batched: 0 };
+  }
   const { tokens, calls } = await tokenizer.encodeBatch(images);
   return {
     samples: items.map((item, k) => sampleOf(item, imageTokenFile(tokenizer, tokens[k], images[k]))),
@@ -252,5 +263,5 @@ async function batchImages(
 
 /** Drops what a decoded item holds that encodeItem would have cleaned up (a failed shard's look-ahead). */
 export async function discardItem(item: DecodedItem): Promise<void> {
-  if (item.media.modality === 'audio' && item.media.temp) await rm(item.media.file, { force: true });
+  if (item.media.modality !== 'image' && item.media.temp) await rm(item.media.file, { force: true });
 }

@@ -8,12 +8,15 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { AUDIO_EXTENSIONS } from '@mmtok/audio';
 import { MmtokError } from '@mmtok/core';
 import { expandBraces } from '@mmtok/core/node';
+import { VIDEO_EXTENSIONS as VIDEO_CONTAINERS } from '@mmtok/video';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { listTarSamples } from './tar-input.js';
 
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp', '.avif', '.tif', '.tiff', '.gif'];
-/** What a folder walk or glob keeps (video is not tokenized by datasets yet). */
-export const MEDIA_EXTENSIONS: readonly string[] = [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS];
+/** Video containers, as `mmtok encode` routes them (a GIF is an image there, so here too). */
+export const VIDEO_EXTENSIONS: readonly string[] = VIDEO_CONTAINERS.filter((e) => !IMAGE_EXTENSIONS.includes(e));
+/** What a folder walk or glob keeps. */
+export const MEDIA_EXTENSIONS: readonly string[] = [...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS, ...VIDEO_EXTENSIONS];
 
 /** One thing to tokenize. */
 export interface DatasetItem {
@@ -85,7 +88,11 @@ async function expandOne(input: string): Promise<DatasetItem[]> {
   const k = await kind(input);
   if (k === 'dir') {
     const files = await glob('**/*', { cwd: input, absolute: true, onlyFiles: true, dot: false });
-    return mediaAndTars(input, files, `folder holds no images, audio (${MEDIA_EXTENSIONS.join(', ')}) or tar shards`);
+    return mediaAndTars(
+      input,
+      files,
+      `folder holds no images, audio, video (${MEDIA_EXTENSIONS.join(', ')}) or tar shards`,
+    );
   }
   if (k === 'file') {
     if (lower(input).endsWith('.tar')) return tarItems(input);
@@ -94,7 +101,7 @@ async function expandOne(input: string): Promise<DatasetItem[]> {
   }
   if (isDynamicPattern(input)) {
     const files = await glob(input, { absolute: true, onlyFiles: true, dot: false, expandDirectories: false });
-    return mediaAndTars(input, files, 'matches no images, audio or tar shards');
+    return mediaAndTars(input, files, 'matches no images, audio, video or tar shards');
   }
   return notFound(input, 'no such file or folder');
 }

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TokenizerIdentity } from '@mmtok/core';
 import { MmtokError } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import { type DecodedItem, decodeItem, discardItem, encodeItems, type ItemRef } from './encode-item.js';
@@ -16,7 +15,7 @@ import { readJsonFile, writeJsonFile } from './json-files.js';
 import { isShardTemp, shardPaths } from './layout.js';
 import { readTarSamples, type TarSample } from './tar-input.js';
 import { TarWriter } from './tar-writer.js';
-import type { TokenizerSpec, Tokenizers } from './tokenizers.js';
+import type { DatasetModality, ModalityIdentities, TokenizerSpec, Tokenizers } from './tokenizers.js';
 import { VERSION } from './version.js';
 
 /** An item of a shard: its sample key and where it comes from. */
@@ -63,7 +62,7 @@ export interface ShardMarker {
   /** Size of the tar. */
   bytes: number;
   seconds: number;
-  tokenizers: { image?: TokenizerIdentity; audio?: TokenizerIdentity };
+  tokenizers: ModalityIdentities;
   planHash: string;
   createdBy: string;
 }
@@ -157,7 +156,7 @@ export async function writeShard(
   const failures: ItemFailure[] = [];
   const pending: [ShardItem, Promise<DecodedItem>][] = [];
   const source = withSamples(task.items);
-  const modalities = new Set<'image' | 'audio'>();
+  const modalities = new Set<DatasetModality>();
   let written = 0;
   let tokens = 0;
   let done = 0;
