@@ -92,6 +92,12 @@ describe('@mmtok/image/browser ONNX tokenizers on onnxruntime-web', () => {
     const serve = async (u: URL) => (u.href === url.href ? Response.json(outside) : fromDisk(u));
     const err = await expectCode(loadInBrowser(url, { runtime, fetch: serve }), 'MMTOK_MANIFEST');
     expect(err.message).toMatch(/outside the manifest's folder/);
+    // A file the server does not have (404) is the manifest's fault, under its key, as in Node.
+    const manifestUrl = pathToFileURL(join(dir, 'fsq.manifest.json'));
+    const notFound = async (u: URL) =>
+      u.href.endsWith('.decoder.onnx') ? new Response('', { status: 404 }) : fromDisk(u);
+    const e404 = await expectCode(loadInBrowser(manifestUrl, { runtime, fetch: notFound }), 'MMTOK_MANIFEST');
+    expect((e404 as Error & { details: { key: string } }).details.key).toBe('manifest.decoder.file');
     const given = await bytesOf('fsq');
     delete given.files['fsq.decoder.onnx'];
     expect((await expectCode(loadInBrowser(given, { runtime }), 'MMTOK_MANIFEST')).message).toMatch(
