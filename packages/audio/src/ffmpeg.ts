@@ -87,6 +87,35 @@ export function ffmpegReason(stderr: string): string {
   return lines.slice(-3).join(' | ') || 'no message';
 }
 
+/**
+ * Log options for a decode: info level, each line tagged with its level, no progress lines. The
+ * input's header (Duration, Stream) is then in the decode's own stderr, so the truncation check
+ * needs no second ffmpeg run; ffmpegErrors picks out what `-v error` alone would have printed.
+ */
+export const DECODE_LOG_ARGS: readonly string[] = ['-loglevel', 'level+info', '-nostats'];
+
+const LEVEL_TAG = /\[(panic|fatal|error|warning|info|verbose|debug|trace)\] /;
+
+/** The error-level lines of a log written with DECODE_LOG_ARGS, tags removed (untagged lines continue the one before). */
+export function ffmpegErrors(stderr: string): string {
+  let level = 'info';
+  const kept: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const tag = LEVEL_TAG.exec(line);
+    if (tag) level = tag[1];
+    if (level === 'error' || level === 'fatal' || level === 'panic') kept.push(line.replace(LEVEL_TAG, ''));
+  }
+  return kept.join('\n');
+}
+
+/**
+ * The input's stream info from a decode's log (DECODE_LOG_ARGS). Only the log's tail is kept, so it
+ * counts only while the input header is still there; undefined otherwise (then probe the file).
+ */
+export function probeFromDecodeLog(stderr: string): AudioStreamInfo | undefined {
+  return /\[info\] Input #0,/.test(stderr) ? parseProbe(stderr) : undefined;
+}
+
 /** Classifies an ffmpeg failure on an input into a stable error. */
 export function inputError(what: string, stderr: string): MmtokError {
   if (/no such file or directory/i.test(stderr)) {

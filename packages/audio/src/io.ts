@@ -11,10 +11,13 @@ import { killOnInterrupt, removeOnInterrupt, writeFileAtomic } from '@mmtok/core
 import {
   type AudioStreamInfo,
   checkDecodedDuration,
+  DECODE_LOG_ARGS,
+  ffmpegErrors,
   ffmpegReason,
   hasFfmpeg,
   inputError,
   probeAudio,
+  probeFromDecodeLog,
   resolveFfmpeg,
   runFfmpeg,
 } from './ffmpeg.js';
@@ -233,18 +236,21 @@ async function readWithFfmpeg(
   probed?: AudioStreamInfo,
 ): Promise<AudioBuffer> {
   const r = await runFfmpeg(
-    ['-v', 'error', ...ffmpegInputArgs(input, o), ...ffmpegOutputArgs(o.channels, o.sampleRate)],
+    [...DECODE_LOG_ARGS, ...ffmpegInputArgs(input, o), ...ffmpegOutputArgs(o.channels, o.sampleRate)],
     typeof input === 'string' ? undefined : input,
   );
-  if (r.code !== 0) throw inputError(what, r.stderr);
+  const errors = ffmpegErrors(r.stderr);
+  if (r.code !== 0) throw inputError(what, errors);
   if (r.stdout.length < 4 * o.channels) {
     // Decoding "succeeded" with nothing: either a truly empty stream or a file ffmpeg skipped over.
-    if (/error|invalid/i.test(r.stderr)) throw inputError(what, r.stderr);
+    if (/error|invalid/i.test(errors)) throw inputError(what, errors);
     throw empty(what);
   }
   const audio = deinterleave(r.stdout, o.channels, o.sampleRate);
-  if (typeof input === 'string')
-    checkDecodedDuration(what, probed ?? (await probeAudio(input)), audio.length / o.sampleRate, o);
+  if (typeof input === 'string') {
+    const info = probed ?? probeFromDecodeLog(r.stderr) ?? (await probeAudio(input));
+    checkDecodedDuration(what, info, audio.length / o.sampleRate, o);
+  }
   return audio;
 }
 
@@ -305,7 +311,7 @@ async function* streamFfmpeg(path: string, o: StreamAudioOptions): AsyncGenerato
   const { path: bin } = resolveFfmpeg();
   const child = spawn(
     bin,
-    ['-hide_banner', '-nostdin', '-v', 'error', '-i', path, ...ffmpegOutputArgs(o.channels, o.sampleRate)],
+    ['-hide_banner', '-nostdin', ...DECODE_LOG_ARGS, '-i', path, ...ffmpegOutputArgs(o.channels, o.sampleRate)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   killOnInterrupt(child);
@@ -333,15 +339,16 @@ async function* streamFfmpeg(path: string, o: StreamAudioOptions): AsyncGenerato
       }
     }
     const code = await exited;
-    if (code !== 0) throw inputError(path, stderr);
+    if (code !== 0) throw inputError(path, ffmpegErrors(stderr));
     const whole = pending.length - (pending.length % frameBytes);
     if (whole > 0) {
       total += whole / frameBytes;
       yield deinterleave(pending.subarray(0, whole), o.channels, o.sampleRate);
     }
-    if (total === 0) throw /error|invalid/i.test(stderr) ? inputError(path, stderr) : empty(path);
+    const errors = ffmpegErrors(stderr);
+    if (total === 0) throw /error|invalid/i.test(errors) ? inputError(path, errors) : empty(path);
     finished = true;
-    checkDecodedDuration(path, await probeAudio(path), total / o.sampleRate);
+    checkDecodedDuration(path, probeFromDecodeLog(stderr) ?? (await probeAudio(path)), total / o.sampleRate);
   } finally {
     if (!finished && child.exitCode === null) {
       child.kill('SIGKILL');

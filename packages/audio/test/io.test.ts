@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { siSdr } from '@mmtok/diagnostics';
 import { describe, expect, it } from 'vitest';
@@ -181,6 +181,45 @@ describe('bad input', () => {
       if (saved.env === undefined) delete process.env.MMTOK_FFMPEG;
       else process.env.MMTOK_FFMPEG = saved.env;
       process.env.PATH = saved.path;
+    }
+  });
+});
+
+describe('one ffmpeg run per decode', () => {
+  it("the truncation check reads the decode's own log: no second ffmpeg run, and a cut MP3 still fails", async () => {
+    const whole = join(dir, 'runs-whole.mp3');
+    const cut = join(dir, 'runs-cut.mp3');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=f=440:d=3', '-c:a', 'libmp3lame', whole]);
+    const bytes = readFileSync(whole);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    // An ffmpeg that writes down each run (resolveFfmpeg's `-version` check aside) and then runs ffmpeg.
+    const log = join(dir, 'ffmpeg-runs.log');
+    const counting = join(dir, 'counting-ffmpeg');
+    writeFileSync(log, '');
+    writeFileSync(
+      counting,
+      `#!/bin/sh\n[ "$1" = -version ] || echo run >> '${log}'\nexec '${resolveFfmpeg().path}' "$@"\n`,
+    );
+    chmodSync(counting, 0o755);
+    const runs = () => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+    const saved = process.env.MMTOK_FFMPEG;
+    process.env.MMTOK_FFMPEG = counting;
+    try {
+      const target = { sampleRate: 16000, channels: 1 };
+      expect((await readAudio(whole, target)).length).toBeGreaterThan(2.9 * 16000);
+      expect(runs()).toBe(1);
+      expect(await errorCode(readAudio(cut, target))).toBe('MMTOK_AUDIO_DECODE');
+      expect(runs()).toBe(2);
+      const drain = async (path: string) => {
+        for await (const _ of streamAudio(path, { ...target, chunkSamples: 4000 }));
+      };
+      await drain(whole);
+      expect(runs()).toBe(3);
+      expect(await errorCode(drain(cut))).toBe('MMTOK_AUDIO_DECODE');
+      expect(runs()).toBe(4);
+    } finally {
+      if (saved === undefined) delete process.env.MMTOK_FFMPEG;
+      else process.env.MMTOK_FFMPEG = saved;
     }
   });
 });
