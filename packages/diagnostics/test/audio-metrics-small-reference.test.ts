@@ -124,6 +124,13 @@ describe('audio metric limits', () => {
     expect(() => siSdr([2, 2, 2], [1, 2, 3])).toThrow('siSdr: the reference is constant');
   });
 
+  it('signals of different lengths are refused, naming which is which', () => {
+    const message = 'reference has 3 samples but estimate has 2; trim or pad them to the same length';
+    expect(() => snr([1, 2, 3], [1, 2])).toThrow(message);
+    expect(() => siSdr([1, 2, 3], [1, 2])).toThrow(message);
+    expect(() => logMelDistance([1, 2, 3], [1, 2], { sampleRate })).toThrow(message);
+  });
+
   it('a signal must be longer than half the window (the reflect pad)', () => {
     expect(
       logMelDistance(ref.subarray(0, 33), est.subarray(0, 33), { sampleRate, windowLength: 64, nMels: 4 }),
@@ -173,11 +180,16 @@ describe('audio metric limits', () => {
       { fMin: -1 },
       { fMin: 4000, fMax: 4000 },
       { fMax: 0 },
+      { sampleRate: 0, fMax: 100 },
     ]) {
       expect(
         errorCode(() => melFilterbank({ ...ok, ...bad })),
         JSON.stringify(bad),
       ).toBe('MMTOK_CONFIG');
     }
+    expect(() => melFilterbank({ ...ok, nMels: 0 })).toThrow(
+      'mel filterbank needs sampleRate > 0, nFft ≥ 2 and nMels ≥ 1',
+    );
+    expect(() => melFilterbank({ ...ok, fMin: 10, fMax: 5 })).toThrow('mel filterbank needs 0 ≤ fMin < fMax');
   });
 });

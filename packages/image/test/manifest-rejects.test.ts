@@ -129,6 +129,8 @@ describe('validateManifest (image) rejects', () => {
     ['an encoder without weights', base, 'encoder.weights', undefined, 'manifest.encoder.weights'],
     ['an unknown ONNX encoder key', onnx, 'encoder.opset', 17, 'manifest.encoder.opset'],
     ['an ONNX encoder without an input name', onnx, 'encoder.inputName', undefined, 'manifest.encoder.inputName'],
+    ['an ONNX encoder with a numeric input name', onnx, 'encoder.inputName', 5, 'manifest.encoder.inputName'],
+    ['an ONNX decoder with an empty input name', onnx, 'decoder.inputName', '', 'manifest.decoder.inputName'],
     ['an ONNX encoder with an empty output name', onnx, 'encoder.outputName', '', 'manifest.encoder.outputName'],
     ['a missing quantizer', base, 'quantizer', undefined, 'manifest.quantizer'],
     ['a decoder that is null', base, 'decoder', null, 'manifest.decoder.kind'],
@@ -149,6 +151,7 @@ describe('validateManifest (image) rejects', () => {
     ['a layout that is not an array', base, 'tokens.layout', 'h,w,levels', 'manifest.tokens.layout'],
     ['a layout with an extra axis', base, 'tokens.layout', ['h', 'w', 'levels', 'c'], 'manifest.tokens.layout'],
     ['a layout in another order', base, 'tokens.layout', ['w', 'h', 'levels'], 'manifest.tokens.layout'],
+    ['a layout sharing no position with either', base, 'tokens.layout', ['w', 'levels', 'h'], 'manifest.tokens.layout'],
     ['a prefix of a layout', base, 'tokens.layout', ['levels', 'h'], 'manifest.tokens.layout'],
   ];
   for (const [label, manifest, path, value, key] of cases) {
