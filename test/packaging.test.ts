@@ -62,6 +62,16 @@ describe('published tarballs', () => {
     }
     const byName = new Map(tarballs.map((t) => [t.name, t.files]));
     expect(byName.get('@mmtok/video')).toContain('assets/per-frame/manifest.json');
+    // The browser entry: the default tokenizer's files it fetches, and the ONNX loader it runs.
+    expect(byName.get('@mmtok/image')).toEqual(
+      expect.arrayContaining([
+        'dist/browser.js',
+        'dist/fetch-tokenizer.js',
+        'assets/default/manifest.json',
+        'assets/default/encoder.safetensors',
+        'assets/default/quantizer.safetensors',
+      ]),
+    );
     expect(byName.get('@mmtok/cli')).toEqual(expect.arrayContaining(['bin/mmtok.js', 'app/index.html']));
   });
 
@@ -79,6 +89,20 @@ describe('published tarballs', () => {
     ]);
     expect(stderr).toBe('');
     expect(stdout).toMatch(/^MMTOK_BACKEND .*npm install webgpu/);
+    // The browser entry's ONNX path without onnxruntime-web (an optional peer): what to install.
+    const image = JSON.parse(await readFile(join(dir, 'app/node_modules/@mmtok/image/package.json'), 'utf8'));
+    expect(image.peerDependenciesMeta['onnxruntime-web'].optional).toBe(true);
+    const manifest = await readFile(join(REPO, 'packages/image/test/fixtures/onnx/fsq.manifest.json'), 'utf8');
+    const web = await inApp('node', [
+      '--input-type=module',
+      '-e',
+      `import { loadTokenizer } from '@mmtok/image/browser';
+       const files = { 'fsq.encoder.onnx': new Uint8Array(1), 'fsq.decoder.onnx': new Uint8Array(1) };
+       try { await loadTokenizer({ manifest: ${JSON.stringify(manifest)}, files }); }
+       catch (e) { console.log(e.code, e.message); }`,
+    ]);
+    expect(web.stderr).toBe('');
+    expect(web.stdout).toMatch(/^MMTOK_BACKEND .*npm install onnxruntime-web/);
   });
 
   it('run the README example with plain node, giving the tokens the workspace gives', async () => {
