@@ -264,6 +264,9 @@ describe('grouped quantizers built from reference cases', () => {
     expect(await refuse(tooBig, [2, nq])).toBe(
       `MMTOK_INDEX_RANGE: indices value ${rvq.codebook_size} at row 0, column 1 is outside group 1's [0, ${rvq.codebook_size})`,
     );
+    const tooBigLater = good.slice();
+    tooBigLater[nq + 3] = rvq.codebook_size!;
+    expect(await refuse(tooBigLater, [2, nq])).toMatch(/ at row 1, column 3 is outside group 1's /);
     // A dropped level contributes nothing: row 1 decodes as if that RVQ level were absent.
     const withDrop = (await q.decode({ data: droppedRvq, shape: [2, nq] })).data;
     const books = q.codebooks();
