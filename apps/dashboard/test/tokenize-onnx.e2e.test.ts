@@ -57,6 +57,10 @@ describe.skipIf(!haveChromium && !process.env.CI)('tokenize view with an ONNX to
     const bytes = new Uint8Array(tokens.indices.buffer, tokens.indices.byteOffset, tokens.indices.byteLength);
 
     expect(await result.getAttribute('data-sha256')).toBe(await sha256Hex(bytes));
+    // And PyTorch's tokens for this image (the parity fixture's expected.json, made by fixtures-src/make_onnx_fixture.py).
+    const expected = JSON.parse(await readFile(join(fixtures, 'expected.json'), 'utf8'));
+    const pytorch = Int32Array.from(expected.variants.fsq.images['coffee.png'].tokens as number[]);
+    expect(await result.getAttribute('data-sha256')).toBe(await sha256Hex(new Uint8Array(pytorch.buffer)));
     const nodePsnr = psnr(image.data, decoded.data);
     const pagePsnr = Number(await result.getAttribute('data-psnr'));
     console.log(`[tokenize-onnx] PSNR page ${pagePsnr} dB, Node ${nodePsnr} dB`);
