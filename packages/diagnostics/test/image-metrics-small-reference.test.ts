@@ -122,8 +122,20 @@ describe('image metric limits', () => {
     expect(errorCode(() => ssim(flat(10, 11), flat(10, 11), { dataRange: 1 }))).toBe('MMTOK_SHAPE');
     expect(errorCode(() => ssim(flat(11, 10), flat(11, 10), { dataRange: 1 }))).toBe('MMTOK_SHAPE');
     expect(() => ssim(flat(11, 10), flat(11, 10), { dataRange: 1 })).toThrow(
-      'ssim: image is 11×10 but the Gaussian window is 11×11; use a larger image',
+      /^MMTOK_SHAPE: ssim: image is 11×10 but the Gaussian window is 11×11; use a larger image$/,
     );
+    try {
+      ssim(flat(11, 10), flat(11, 10), { dataRange: 1 });
+    } catch (e) {
+      expect((e as { details?: unknown }).details).toEqual({ height: 11, width: 10, window: 11 });
+    }
+  });
+
+  it('float data needs an explicit range, and each metric names itself', () => {
+    const a = flat(11, 11);
+    expect(() => psnr(a, a)).toThrow('psnr: pass { dataRange }');
+    expect(() => ssim(a, a)).toThrow('ssim: pass { dataRange }');
+    expect(() => msSsim(a, a, { weights: [1] })).toThrow('msSsim: pass { dataRange }');
   });
 
   it('msSsim needs min(H, W) ≥ window · 2^(scales − 1) and non-negative weights', () => {
@@ -139,6 +151,9 @@ describe('image metric limits', () => {
         `${weights}`,
       ).toBe('MMTOK_CONFIG');
     }
+    expect(() => msSsim(flat(22, 22), flat(22, 22), { dataRange: 1, weights: [] })).toThrow(
+      'msSsim: weights must be a non-empty list of non-negative numbers',
+    );
     // A zero weight is allowed: that scale drops out.
     expect(msSsim(flat(22, 22), flat(22, 22), { dataRange: 1, weights: [0, 1] })).toBe(1);
   });
@@ -152,5 +167,17 @@ describe('image metric limits', () => {
     const y = [2, 2, 5, 1];
     expect(mse(Float32Array.from(x), Float32Array.from(y))).toBe(14 / 4);
     expect(mse(x, y)).toBe(14 / 4);
+  });
+
+  it('mse refuses typed inputs of different sizes and non-finite values, naming the inputs', () => {
+    const a = { data: new Float64Array(20), shape: [4, 5] };
+    const b = { data: new Float64Array(24), shape: [4, 6] };
+    expect(errorCode(() => mse(a, b))).toBe('MMTOK_SHAPE');
+    expect(() => mse(a, b)).toThrow(
+      /^MMTOK_SHAPE: first input has shape .*4.*5.* but second input has shape .*4.*6.*; they must match$/,
+    );
+    expect(errorCode(() => mse(Float32Array.from([1, Number.POSITIVE_INFINITY]), Float32Array.from([1, 2])))).toBe(
+      'MMTOK_NONFINITE',
+    );
   });
 });
