@@ -136,6 +136,7 @@ describe('token-file decode refusals', () => {
   it('field messages list the allowed values', () => {
     const modality = errorOf(() => decodeTokenFile(file(h({ dtype: 'uint8', shape: [1], modality: 'text' }), [0])));
     expect(modality.message).toBe('bad header: header.modality must be one of image, audio, video, got "text"');
+    expect(modality.details).toEqual({ region: 'header' });
     const dtype = errorOf(() => decodeTokenFile(file(h({ dtype: 'float32', shape: [1] }), [0, 0, 0, 0])));
     expect(dtype.message).toBe('bad header: header.dtype must be one of uint8, uint16, int32, got "float32"');
     for (const cs of [0, 2 ** 31, 1.5, '4']) {
@@ -178,6 +179,7 @@ describe('token-file decode refusals', () => {
     expect(crc.details?.region).toBe('crc');
     expect(crc.message).toBe('truncated in the CRC: 2 of its 4 bytes are missing');
     const extra = errorOf(() => decodeTokenFile(Uint8Array.from([...bytes, 0, 0, 0])));
+    expect(extra.details?.region).toBe('crc');
     expect(extra.message).toBe(
       `3 unexpected bytes after the CRC (file of ${bytes.length + 3} bytes, ${bytes.length} expected)`,
     );
@@ -191,6 +193,10 @@ describe('token-file decode refusals', () => {
     const track = { ...good, name: 't', dtype: 'uint8', shape: [8] };
     const v2 = file(h({ dtype: 'uint8', shape: [8], tracks: [track] }), new Array(16).fill(1), { version: 2 });
     const cut = errorOf(() => decodeTokenFile(v2.subarray(0, v2.length - 12)));
+    const short = file(h({ dtype: 'uint8', shape: [8], tracks: [track] }), new Array(8).fill(1), { version: 2 });
+    expect(errorOf(() => decodeTokenFile(short)).message).toBe(
+      'shape/payload size mismatch: shape [8] of uint8 + [8] of uint8 needs 16 payload bytes, the file holds 8',
+    );
     expect(cut.details).toEqual({ region: 'payload', track: 't' });
     expect(cut.message).toBe(
       `truncated in the payload of track 't': 16 bytes expected, 8 present (${v2.length} bytes in all)`,
@@ -202,6 +208,13 @@ describe('token-file decode refusals', () => {
     expect(sized.code).toBe('MMTOK_INDEX_RANGE');
     expect(sized.details).toEqual({ region: 'payload', position: 1, value: 9 });
     expect(sized.message).toBe('index 9 at position 1 is outside [-1, 7]');
+    const track = { ...good, name: 't', dtype: 'uint8', shape: [2], codebookSize: 4 };
+    const payload = [0, 0, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0, 0, 0, 0];
+    const inTrack = errorOf(() =>
+      decodeTokenFile(file(h({ dtype: 'uint8', shape: [1], tracks: [track] }), payload, { version: 2 })),
+    );
+    expect(inTrack.details).toEqual({ region: 'payload', position: 1, value: 4, track: 't' });
+    expect(inTrack.message).toBe("index 4 at position 1 of track 't' is outside [-1, 3]");
     const unsized = errorOf(() => decodeTokenFile(file(h({ dtype: 'int32', shape: [1] }), [0xfe, 0xff, 0xff, 0xff])));
     expect(unsized.message).toBe('index -2 at position 0 is outside [-1, 2147483647]');
   });
@@ -211,6 +224,18 @@ describe('token-file decode refusals', () => {
     expect(Object.keys(bare).sort()).toEqual(['dtype', 'modality', 'shape', 'source', 'tokenizer']);
     const full = decodeTokenFile(file(h({ dtype: 'uint8', shape: [1], codebookSize: 1, createdBy: 'me' }), [0])).header;
     expect([full.codebookSize, full.createdBy]).toEqual([1, 'me']);
+    const track = { ...good, name: 't', dtype: 'uint8', shape: [1] };
+    const v2 = decodeTokenFile(
+      file(h({ dtype: 'uint8', shape: [1], tracks: [track] }), new Array(16).fill(0), { version: 2 }),
+    );
+    expect(Object.keys(v2.tracks[0].header).sort()).toEqual([
+      'dtype',
+      'modality',
+      'name',
+      'shape',
+      'source',
+      'tokenizer',
+    ]);
     // A zero-length dimension is a valid (empty) shape.
     expect(decodeTokenFile(file(h({ dtype: 'uint8', shape: [0, 3] }), [])).indices.length).toBe(0);
   });
@@ -222,9 +247,13 @@ describe('token-file decode refusals', () => {
       [u16, [1, 300, 65535]],
       [i32, [-1, 65536]],
     ] as const) {
-      const big = new Uint8Array(bytes.length + 1);
-      big.set(bytes, 1);
-      expect(Array.from(decodeTokenFile(big.subarray(1)).indices)).toEqual(want);
+      // Shift the file so that its payload lands at an odd address of the buffer.
+      const payloadStart = 16 + new DataView(bytes.buffer).getUint32(12, true) + 4;
+      const shift = (5 - (payloadStart % 4)) % 4;
+      const big = new Uint8Array(bytes.length + shift);
+      big.set(bytes, shift);
+      expect((shift + payloadStart) % 4).toBe(1);
+      expect(Array.from(decodeTokenFile(big.subarray(shift)).indices)).toEqual(want);
     }
   });
 });
@@ -274,6 +303,7 @@ describe('token-file encode refusals', () => {
       encodeTokenFile({ ...input, header: { ...input.header, modality: 'text' as 'image' } }),
     );
     expect(modality.message).toMatch(/^cannot write a token file: header\.modality must be one of image, audio, video/);
+    expect(modality.details).toEqual({ region: 'header' });
     const shape = errorOf(() => encodeTokenFile({ ...input, indices: Int32Array.of(0, 1, 2) }));
     expect([shape.code, shape.message]).toEqual(['MMTOK_SHAPE', 'token shape [2,2] holds 4 indices but 3 were given']);
     // The largest dimension the format allows passes the field check and fails on the count.
