@@ -288,6 +288,14 @@ describe('limits and options every quantizer shares', () => {
     await expect(make({ type: 'lfq', dim: 21 }).then((q) => q.codebooks())).rejects.toThrow(/2097152 codes/);
   });
 
+  it('decode levels beyond the quantizer’s use all of them, as if not given', async () => {
+    const c = all.find((c) => c.kind === 'residual_fsq')!;
+    const q = await make({ type: 'residual-fsq', levels: c.levels!, numQuantizers: c.num_quantizers! });
+    const indices = { data: Int32Array.from(c.indices), shape: [c.n, c.num_quantizers!] };
+    const more = await q.decode(indices, { levels: c.num_quantizers! + 2 });
+    expectClose(more.data, outputOf(c), 'levels beyond numQuantizers');
+  });
+
   it('FSQ codesToIndices refuses codes of the wrong width, naming them', async () => {
     const q = (await make({ type: 'fsq', levels: [3, 3] })) as FiniteScalarQuantizer;
     expect(() => q.codesToIndices({ data: new Float32Array(3), shape: [1, 3] })).toThrow(
