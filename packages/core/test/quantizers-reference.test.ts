@@ -4,7 +4,6 @@
  * residual scales, FSQ codes → indices, grouped quantizers assembled from fixture cases, and the
  * limits and option handling shared by every quantizer.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '../src/backends/js/index.js';
 import { BackendRegistry } from '../src/backends/registry.js';
@@ -16,28 +15,9 @@ import {
   ResidualFiniteScalarQuantizer,
   VectorQuantizer,
 } from '../src/index.js';
+import { type Case, loadQuantizerCases, reverseBits } from './quantizer-fixtures.js';
 
-interface Case {
-  kind: string;
-  n: number;
-  dim?: number;
-  levels?: number[];
-  codebook_scale?: number;
-  codebook_size?: number;
-  num_quantizers?: number;
-  cosine?: boolean;
-  codebook?: number[];
-  codebooks?: number[][];
-  scales?: number[][];
-  vqp_args?: { levels?: number[]; preserve_symmetry?: boolean; bound_hard_clamp?: boolean; num_quantizers?: number };
-  input: number[];
-  indices: number[];
-  codes?: number[];
-  decoded?: number[];
-  quantized?: number[];
-}
-const load = (name: string) =>
-  (JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as { cases: Case[] }).cases;
+const load = loadQuantizerCases;
 const base = load('quantizers.json');
 const variants = load('quantizers-variants.json');
 const all = [...base, ...variants];
@@ -69,12 +49,6 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
       expect.fail(`${what}: element ${i} is ${actual[i]}, the reference ${expected[i]}`);
     }
   }
-}
-
-function reverseBits(index: number, bits: number): number {
-  let out = 0;
-  for (let b = 0; b < bits; b++) if (index & (1 << b)) out |= 1 << (bits - 1 - b);
-  return out;
 }
 
 describe('codebooks() holds the reference codes at the reference indices', () => {

@@ -3,7 +3,6 @@
  * the default registry, js included: the expectations come from the reference, never from our own
  * kernels. Under CI a backend CI installs must be available (kernels.test.ts fails otherwise).
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backends/backend.js';
 import { jsBackend, jsProvider } from '../src/backends/js/index.js';
@@ -13,28 +12,9 @@ import { BackendRegistry } from '../src/backends/registry.js';
 import { wasmProvider } from '../src/backends/wasm/index.js';
 import { webgpuProvider } from '../src/backends/webgpu/index.js';
 import { createQuantizer, type QuantizerConfig } from '../src/index.js';
+import { type Case, loadQuantizerCases, reverseBits } from './quantizer-fixtures.js';
 
-interface Case {
-  kind: 'fsq' | 'lfq' | 'vq' | 'rvq' | 'residual_fsq' | 'residual-lfq';
-  n: number;
-  dim?: number;
-  levels?: number[];
-  codebook_scale?: number;
-  codebook_size?: number;
-  num_quantizers?: number;
-  cosine?: boolean;
-  codebook?: number[];
-  codebooks?: number[][];
-  vqp_args?: { levels?: number[]; preserve_symmetry?: boolean; bound_hard_clamp?: boolean; num_quantizers?: number };
-  input: number[];
-  indices: number[];
-  codes?: number[];
-  decoded?: number[];
-  quantized?: number[];
-}
-
-const load = (name: string) =>
-  (JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as { cases: Case[] }).cases;
+const load = loadQuantizerCases;
 const cases = [
   ...load('quantizers.json').map((c, i) => ({ c, label: `quantizers.json #${i}` })),
   ...load('quantizers-variants.json').map((c, i) => ({ c, label: `quantizers-variants.json #${i}` })),
@@ -90,13 +70,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
-}
-
-/** `index`'s low `bits` bits in reverse order: an msb-first index read lsb-first. */
-function reverseBits(index: number, bits: number): number {
-  let out = 0;
-  for (let b = 0; b < bits; b++) if (index & (1 << b)) out |= 1 << (bits - 1 - b);
-  return out;
 }
 
 /** Each backend CI installs, loaded here or with the reason it cannot be. */
