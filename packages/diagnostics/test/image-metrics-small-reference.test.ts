@@ -179,5 +179,11 @@ describe('image metric limits', () => {
     expect(errorCode(() => mse(Float32Array.from([1, Number.POSITIVE_INFINITY]), Float32Array.from([1, 2])))).toBe(
       'MMTOK_NONFINITE',
     );
+    expect(() => mse(Float32Array.from([1, Number.NaN]), Float32Array.from([1, 2]))).toThrow(
+      'first input has a non-finite value (NaN) at flat index 1',
+    );
+    expect(() => mse(Float32Array.from([1, 2]), Float32Array.from([Number.NEGATIVE_INFINITY, 2]))).toThrow(
+      'second input has a non-finite value (-Infinity) at flat index 0',
+    );
   });
 });
