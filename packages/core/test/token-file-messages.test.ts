@@ -136,7 +136,7 @@ describe('token-file decode refusals', () => {
   it('field messages list the allowed values', () => {
     const modality = errorOf(() => decodeTokenFile(file(h({ dtype: 'uint8', shape: [1], modality: 'text' }), [0])));
     expect(modality.message).toBe('bad header: header.modality must be one of image, audio, video, got "text"');
-    expect(modality.details).toEqual({ region: 'header' });
+    expect(modality.details).toStrictEqual({ region: 'header' });
     const dtype = errorOf(() => decodeTokenFile(file(h({ dtype: 'float32', shape: [1] }), [0, 0, 0, 0])));
     expect(dtype.message).toBe('bad header: header.dtype must be one of uint8, uint16, int32, got "float32"');
     for (const cs of [0, 2 ** 31, 1.5, '4']) {
@@ -173,7 +173,7 @@ describe('token-file decode refusals', () => {
     );
     const bytes = file(h({ dtype: 'uint8', shape: [6] }), [1, 2, 3, 4, 5, 6]);
     const cut = errorOf(() => decodeTokenFile(bytes.subarray(0, bytes.length - 7)));
-    expect(cut.details).toEqual({ region: 'payload' });
+    expect(cut.details).toStrictEqual({ region: 'payload' });
     expect(cut.message).toBe(`truncated in the payload: 6 bytes expected, 3 present (${bytes.length} bytes in all)`);
     const crc = errorOf(() => decodeTokenFile(bytes.subarray(0, bytes.length - 2)));
     expect(crc.details?.region).toBe('crc');
@@ -197,7 +197,7 @@ describe('token-file decode refusals', () => {
     expect(errorOf(() => decodeTokenFile(short)).message).toBe(
       'shape/payload size mismatch: shape [8] of uint8 + [8] of uint8 needs 16 payload bytes, the file holds 8',
     );
-    expect(cut.details).toEqual({ region: 'payload', track: 't' });
+    expect(cut.details).toStrictEqual({ region: 'payload', track: 't' });
     expect(cut.message).toBe(
       `truncated in the payload of track 't': 16 bytes expected, 8 present (${v2.length} bytes in all)`,
     );
@@ -206,14 +206,14 @@ describe('token-file decode refusals', () => {
   it('an index out of range names its position and the valid range, with or without a codebook size', () => {
     const sized = errorOf(() => decodeTokenFile(file(h({ dtype: 'uint8', shape: [3], codebookSize: 8 }), [1, 9, 2])));
     expect(sized.code).toBe('MMTOK_INDEX_RANGE');
-    expect(sized.details).toEqual({ region: 'payload', position: 1, value: 9 });
+    expect(sized.details).toStrictEqual({ region: 'payload', position: 1, value: 9 });
     expect(sized.message).toBe('index 9 at position 1 is outside [-1, 7]');
     const track = { ...good, name: 't', dtype: 'uint8', shape: [2], codebookSize: 4 };
     const payload = [0, 0, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0, 0, 0, 0];
     const inTrack = errorOf(() =>
       decodeTokenFile(file(h({ dtype: 'uint8', shape: [1], tracks: [track] }), payload, { version: 2 })),
     );
-    expect(inTrack.details).toEqual({ region: 'payload', position: 1, value: 4, track: 't' });
+    expect(inTrack.details).toStrictEqual({ region: 'payload', position: 1, value: 4, track: 't' });
     expect(inTrack.message).toBe("index 4 at position 1 of track 't' is outside [-1, 3]");
     const unsized = errorOf(() => decodeTokenFile(file(h({ dtype: 'int32', shape: [1] }), [0xfe, 0xff, 0xff, 0xff])));
     expect(unsized.message).toBe('index -2 at position 0 is outside [-1, 2147483647]');
@@ -271,7 +271,7 @@ describe('token-file encode refusals', () => {
 
   it('out-of-range indices name the position, the value and the range', () => {
     const sized = errorOf(() => encodeTokenFile({ ...input, indices: Int32Array.of(0, 1, 8, 3) }));
-    expect(sized.details).toEqual({ position: 2, value: 8 });
+    expect(sized.details).toStrictEqual({ position: 2, value: 8 });
     expect(sized.message).toBe('token file: index 8 at position 2 is outside [-1, 7]');
     const { codebookSize: _, ...unsized } = input.header;
     const neg = errorOf(() => encodeTokenFile({ header: unsized, indices: Int32Array.of(0, -2, 1, 1) }));
@@ -303,7 +303,7 @@ describe('token-file encode refusals', () => {
       encodeTokenFile({ ...input, header: { ...input.header, modality: 'text' as 'image' } }),
     );
     expect(modality.message).toMatch(/^cannot write a token file: header\.modality must be one of image, audio, video/);
-    expect(modality.details).toEqual({ region: 'header' });
+    expect(modality.details).toStrictEqual({ region: 'header' });
     const shape = errorOf(() => encodeTokenFile({ ...input, indices: Int32Array.of(0, 1, 2) }));
     expect([shape.code, shape.message]).toEqual(['MMTOK_SHAPE', 'token shape [2,2] holds 4 indices but 3 were given']);
     // The largest dimension the format allows passes the field check and fails on the count.
