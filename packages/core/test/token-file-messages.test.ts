@@ -322,6 +322,24 @@ describe('token-file encode refusals', () => {
     expect(unnamed.message).toBe('track "": index -2 at position 0 is outside [-1, 2147483647]');
   });
 
+  it('a missing header, or a track without one, is MMTOK_TOKEN_FILE, not a TypeError', () => {
+    for (const [file, message] of [
+      [{ indices: input.indices }, 'cannot write a token file: header must be an object'],
+      [{ ...input, header: [] }, 'cannot write a token file: header must be an object'],
+      [
+        { ...input, tracks: [{ indices: Int32Array.of(1) }] },
+        'cannot write a token file: tracks[0].header must be an object',
+      ],
+      [
+        { ...input, tracks: [{ header: null, indices: Int32Array.of(1) }] },
+        'cannot write a token file: tracks[0].header must be an object',
+      ],
+    ] as const) {
+      const e = errorOf(() => encodeTokenFile(file as never));
+      expect([e.code, e.message, e.details]).toEqual(['MMTOK_TOKEN_FILE', message, { region: 'header' }]);
+    }
+  });
+
   it('source values JSON cannot carry are refused by path, however deep or late', () => {
     const refuse = (source: unknown) =>
       errorOf(() => encodeTokenFile({ ...input, header: { ...input.header, source: source as never } })).message;

@@ -138,6 +138,8 @@ export interface TokenFile {
 
 export type TokenFileRegion = 'magic' | 'version' | 'header' | 'payload' | 'crc';
 
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 function bad(message: string, region: TokenFileRegion, extra: Record<string, unknown> = {}): never {
   throw new MmtokError('MMTOK_TOKEN_FILE', message, { region, ...extra });
 }
@@ -309,6 +311,11 @@ export function encodeTokenFile(file: TokenFileInput): Uint8Array {
   const extra = file.tracks ?? [];
   const version = extra.length > 0 ? 2 : 1;
   const input = file.header;
+  // From JavaScript callers a missing header would otherwise surface as a TypeError deep inside.
+  if (!isObject(input)) bad('cannot write a token file: header must be an object', 'header');
+  for (const [i, t] of extra.entries()) {
+    if (!isObject(t?.header)) bad(`cannot write a token file: tracks[${i}].header must be an object`, 'header');
+  }
   const dtype = segmentDtype(file.indices, input, 'token file');
   const trackDtypes = extra.map((t) =>
     segmentDtype(t.indices, t.header, `track ${JSON.stringify(t.header?.name ?? '')}`),
