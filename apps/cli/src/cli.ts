@@ -633,9 +633,14 @@ const dataset = defineCommand({
     'retries',
     'queue',
     'queueName',
+    'audioTokenizer',
+    'audio',
+    'dtype',
+    'maxPixels',
   ],
   examples: [
     'mmtok dataset encode photos/ -o ds/ --shard-size 1000',
+    'mmtok dataset encode clips/ -o ds/ --no-audio',
     "mmtok dataset encode 'webdata/data-{00000..00099}.tar' list.jsonl -o ds/ --workers 2",
     'mmtok dataset encode photos/ -o /shared/ds --queue redis://queue-host:6379/0   # submit and wait',
     'mmtok dataset worker --queue redis://queue-host:6379/0                        # on each machine',
@@ -658,6 +663,10 @@ const dataset = defineCommand({
         retries: o.retries,
         queue: o.queue,
         queueName: o.queueName,
+        // cac reads --no-audio as audio: false; either way the options travel with each shard.
+        audioTokenizer: o.audio === false ? false : o.audioTokenizer,
+        dtype: o.dtype,
+        maxPixels: o.maxPixels,
         onProgress: ctx.progress.update,
       });
       return { action, ...r };

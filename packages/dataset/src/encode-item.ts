@@ -76,10 +76,10 @@ async function mediaFile(ref: ItemRef, e: string, bytes: Buffer | undefined): Pr
   return { file, temp: true };
 }
 
-/** `e`: the media's extension, lower case with its dot ('.png'). */
-async function decodeMedia(ref: ItemRef, e: string, bytes: Buffer | undefined): Promise<Media> {
+/** `e`: the media's extension, lower case with its dot ('.png'); `maxPixels`: readImage's limit. */
+async function decodeMedia(ref: ItemRef, e: string, bytes: Buffer | undefined, maxPixels?: number): Promise<Media> {
   if (IMAGE_EXTENSIONS.includes(e)) {
-    return { modality: 'image', image: await readImage(bytes ?? ref.path) };
+    return { modality: 'image', image: await readImage(bytes ?? ref.path, { maxPixels }) };
   }
   if (AUDIO_EXTENSIONS.includes(e)) return { modality: 'audio', ...(await mediaFile(ref, e, bytes)) };
   if (VIDEO_EXTENSIONS.includes(e)) {
@@ -90,8 +90,8 @@ async function decodeMedia(ref: ItemRef, e: string, bytes: Buffer | undefined): 
   return unsupported(ref, `${e || 'no extension'}: datasets tokenize images, audio and video`);
 }
 
-/** Reads and decodes an item (a file, or a sample already read from its tar). */
-export async function decodeItem(ref: ItemRef, sample?: TarSample): Promise<DecodedItem> {
+/** Reads and decodes an item (a file, or a sample already read from its tar); images over `maxPixels` are refused. */
+export async function decodeItem(ref: ItemRef, sample?: TarSample, maxPixels?: number): Promise<DecodedItem> {
   if (!sample) {
     // A list's text fields (`caption`, `txt`, ...) become text members, as in a WebDataset input.
     const fields = Object.entries(ref.meta ?? {});
@@ -101,7 +101,7 @@ export async function decodeItem(ref: ItemRef, sample?: TarSample): Promise<Deco
       .map(([k, v]): [string, Uint8Array] => [k, new TextEncoder().encode(v as string)]);
     const rest = fields.filter((f) => !isText(f));
     const meta = rest.length > 0 ? Object.fromEntries(rest) : undefined;
-    return { ref, media: await decodeMedia(ref, ext(ref.path), undefined), meta, text };
+    return { ref, media: await decodeMedia(ref, ext(ref.path), undefined, maxPixels), meta, text };
   }
   const media = mediaMember(sample);
   if (!media) unsupported(ref, `sample has no image, audio or video member (${[...sample.members.keys()].join(', ')})`);
@@ -115,7 +115,7 @@ export async function decodeItem(ref: ItemRef, sample?: TarSample): Promise<Deco
       throw new MmtokError('MMTOK_FILE_FORMAT', `${ref.path}:${ref.member}.json: not JSON (${(e as Error).message})`);
     }
   }
-  return { ref, media: await decodeMedia(ref, media[0], media[1]), meta, text };
+  return { ref, media: await decodeMedia(ref, media[0], media[1], maxPixels), meta, text };
 }
 
 /** A token file with the facts its `.json` member records. */

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { MmtokError } from '@mmtok/core';
 import { listDatasetItems } from './inputs.js';
 import { isShardTemp } from './layout.js';
 import { DEFAULT_SHARD_SIZE, planShards, prepareOutput, writePlan } from './plan.js';
@@ -13,6 +14,7 @@ import { defaultWorkers, ShardPool } from './pool.js';
 import { type DatasetProgressCallback, ProgressTracker } from './progress.js';
 import { checkBatchSize, DEFAULT_BATCH_SIZE, type ShardMarker, type ShardTask } from './shard.js';
 import { type DatasetIndex, type ShardFailure, writeIndex, writeShardFailure } from './status.js';
+import type { TokenizerSpec } from './tokenizers.js';
 
 export interface EncodeDatasetOptions {
   /** Folders, globs, media files, `.txt`/`.jsonl` lists, WebDataset tars (`data-{00000..00099}.tar`). */
@@ -25,6 +27,15 @@ export interface EncodeDatasetOptions {
   tokenizer?: string;
   /** Core kernel backend; the best available when omitted. */
   backend?: string;
+  /**
+   * Video sound tracks: the audio tokenizer (name, manifest or hf:…; default 'default'), or false
+   * to leave the sound out — as `mmtok encode --audio-tokenizer` / `--no-audio`.
+   */
+  audioTokenizer?: string | false;
+  /** Pretrained hf:… audio tokenizers: the ONNX weights ('fp16', 'q8', …). Default 'fp32'. */
+  dtype?: string;
+  /** Images: refuse inputs larger than this many pixels (an errors-file line each). Default 50,000,000. */
+  maxPixels?: number;
   /**
    * Consecutive images each thread hands the tokenizer at once: an ONNX encoder with a dynamic
    * batch axis runs those of one size together. 1 disables batching; the output is the same.
@@ -59,6 +70,16 @@ export interface EncodeDatasetResult {
   index?: DatasetIndex;
 }
 
+/** A manifest path made absolute: queue workers run elsewhere (the path must be shared, like the output). */
+const sharedPath = (spec: string) => (existsSync(spec) ? resolve(spec) : spec);
+
+function checkMaxPixels(n: number): number {
+  if (!(Number.isSafeInteger(n) && n > 0)) {
+    throw new MmtokError('MMTOK_CONFIG', `max pixels must be a positive integer, got ${n}`);
+  }
+  return n;
+}
+
 /** Lists and plans the inputs after proving the output writable; shared by the local and queue runs. */
 export async function planDataset(options: EncodeDatasetOptions): Promise<{ dir: string; tasks: ShardTask[] }> {
   const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
@@ -66,14 +87,17 @@ export async function planDataset(options: EncodeDatasetOptions): Promise<{ dir:
   await prepareOutput(dir);
   const items = await listDatasetItems(options.inputs);
   const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
-  // A manifest path is made absolute: queue workers run elsewhere (the path must be shared, like the output).
-  const spec = options.tokenizer ?? 'default';
-  const tokenizer = existsSync(spec) ? resolve(spec) : spec;
-  const tasks = planShards(items, dir, { tokenizer, backend: options.backend }, shardSize).map((t) => ({
-    ...t,
-    batchSize,
-  }));
-  await writePlan(dir, tasks, shardSize);
+  const spec: TokenizerSpec = {
+    tokenizer: sharedPath(options.tokenizer ?? 'default'),
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.audioTokenizer !== undefined
+      ? { audioTokenizer: options.audioTokenizer === false ? false : sharedPath(options.audioTokenizer) }
+      : {}),
+    ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
+    ...(options.maxPixels !== undefined ? { maxPixels: checkMaxPixels(options.maxPixels) } : {}),
+  };
+  const tasks = planShards(items, dir, spec, shardSize).map((t) => ({ ...t, batchSize }));
+  await writePlan(dir, tasks, shardSize, spec);
   return { dir, tasks };
 }
 

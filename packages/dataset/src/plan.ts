@@ -3,10 +3,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MmtokError } from '@mmtok/core';
 import type { DatasetItem } from './inputs.js';
-import { writeJsonFile } from './json-files.js';
+import { readJsonFile, writeJsonFile } from './json-files.js';
 import { PLAN_FILE, sampleKey, shardName } from './layout.js';
 import { planHash, type ShardTask } from './shard.js';
-import type { TokenizerSpec } from './tokenizers.js';
+import { type EncodingOptions, encodingOptions, type TokenizerSpec } from './tokenizers.js';
 
 export const DEFAULT_SHARD_SIZE = 1000;
 
@@ -20,6 +20,7 @@ export function planShards(
     throw new MmtokError('MMTOK_CONFIG', `shard size must be a positive integer, got ${shardSize}`);
   }
   const tasks: ShardTask[] = [];
+  const encoding = encodingOptions(spec);
   for (let start = 0; start < items.length; start += shardSize) {
     const shardItems = items.slice(start, start + shardSize).map((item, i) => ({
       key: sampleKey(start + i),
@@ -31,9 +32,10 @@ export function planShards(
       dir,
       name: shardName(tasks.length),
       items: shardItems,
-      planHash: planHash(shardItems, spec.tokenizer),
+      planHash: planHash(shardItems, spec.tokenizer, encoding),
       tokenizer: spec.tokenizer,
       ...(spec.backend ? { backend: spec.backend } : {}),
+      ...encoding,
     });
   }
   return tasks;
@@ -45,6 +47,8 @@ export interface DatasetPlan {
   items: number;
   shardSize: number;
   tokenizer: string;
+  /** The encoding options besides the tokenizer, when any (see encodingOptions). */
+  encoding?: EncodingOptions;
 }
 
 /**
@@ -66,12 +70,41 @@ export async function prepareOutput(dir: string): Promise<void> {
   }
 }
 
-export async function writePlan(dir: string, tasks: readonly ShardTask[], shardSize: number): Promise<DatasetPlan> {
+const describeSpec = (tokenizer: string, encoding: EncodingOptions) => JSON.stringify({ tokenizer, ...encoding });
+
+/**
+ * A folder planned before with another tokenizer or other encoding options is refused before any
+ * work: its shards would mix two datasets (each shard's marker hash also refuses it, for queue workers).
+ */
+async function checkSamePlan(dir: string, spec: TokenizerSpec): Promise<void> {
+  const before = await readJsonFile<DatasetPlan>(join(dir, PLAN_FILE));
+  if (!before || typeof before.tokenizer !== 'string') return;
+  const was = describeSpec(before.tokenizer, before.encoding ?? {});
+  const now = describeSpec(spec.tokenizer, encodingOptions(spec));
+  if (was !== now) {
+    throw new MmtokError(
+      'MMTOK_DATASET_MISMATCH',
+      `${dir} holds a dataset made with ${was}, not ${now}; use a new output folder`,
+      { path: dir },
+    );
+  }
+}
+
+/** Records the plan, after refusing a folder planned with another tokenizer or other encoding options. */
+export async function writePlan(
+  dir: string,
+  tasks: readonly ShardTask[],
+  shardSize: number,
+  spec: TokenizerSpec,
+): Promise<DatasetPlan> {
+  await checkSamePlan(dir, spec);
+  const encoding = encodingOptions(spec);
   const plan: DatasetPlan = {
     shards: tasks.map((t) => t.name),
     items: tasks.reduce((n, t) => n + t.items.length, 0),
     shardSize,
-    tokenizer: tasks[0]?.tokenizer ?? 'default',
+    tokenizer: spec.tokenizer,
+    ...(Object.keys(encoding).length > 0 ? { encoding } : {}),
   };
   await writeJsonFile(join(dir, PLAN_FILE), plan);
   return plan;

@@ -4,7 +4,7 @@ import { setThreadBudget, threadBudget } from '@mmtok/core';
 import { sharpThreads } from '@mmtok/image';
 import { errorInfo } from './errors.js';
 import { type ShardTask, type WriteShardResult, writeShard } from './shard.js';
-import { Tokenizers } from './tokenizers.js';
+import { Tokenizers, tokenizerSpecOf } from './tokenizers.js';
 
 export interface PoolTask {
   task: ShardTask;
@@ -34,10 +34,11 @@ setThreadBudget((workerData as PoolWorkerData).threads);
 const loaded = new Map<string, Tokenizers>();
 
 export default async function runShard({ task, progress }: PoolTask): Promise<PoolResult> {
-  const id = `${task.tokenizer}\0${task.backend ?? ''}`;
+  const spec = tokenizerSpecOf(task);
+  const id = JSON.stringify(spec);
   let tokenizers = loaded.get(id);
   if (!tokenizers) {
-    tokenizers = new Tokenizers({ tokenizer: task.tokenizer, backend: task.backend });
+    tokenizers = new Tokenizers(spec);
     loaded.set(id, tokenizers);
   }
   try {

@@ -15,7 +15,14 @@ import { readJsonFile, writeJsonFile } from './json-files.js';
 import { isShardTemp, shardPaths } from './layout.js';
 import { readTarSamples, type TarSample } from './tar-input.js';
 import { TarWriter } from './tar-writer.js';
-import type { DatasetModality, ModalityIdentities, TokenizerSpec, Tokenizers } from './tokenizers.js';
+import {
+  type DatasetModality,
+  type EncodingOptions,
+  encodingOptions,
+  type ModalityIdentities,
+  type TokenizerSpec,
+  type Tokenizers,
+} from './tokenizers.js';
 import { VERSION } from './version.js';
 
 /** An item of a shard: its sample key and where it comes from. */
@@ -32,7 +39,7 @@ export interface ShardTask extends TokenizerSpec {
   dir: string;
   name: string;
   items: ShardItem[];
-  /** Hash of the items and tokenizer: a marker from other inputs is refused, not silently kept. */
+  /** Hash of the items, tokenizer and encoding options: a marker from other ones is refused, not silently kept. */
   planHash: string;
   /**
    * Consecutive images handed to the tokenizer at once (it batches those of one size where its
@@ -63,6 +70,8 @@ export interface ShardMarker {
   bytes: number;
   seconds: number;
   tokenizers: ModalityIdentities;
+  /** The encoding options the shard was written with (--audio-tokenizer/--no-audio, --dtype, --max-pixels), when any. */
+  encoding?: EncodingOptions;
   planHash: string;
   createdBy: string;
 }
@@ -75,8 +84,10 @@ export interface ItemFailure {
   message: string;
 }
 
-export function planHash(items: readonly ShardItem[], tokenizer: string): string {
-  return createHash('sha256').update(JSON.stringify({ items, tokenizer })).digest('hex');
+export function planHash(items: readonly ShardItem[], tokenizer: string, encoding: EncodingOptions = {}): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ items, tokenizer, ...encoding }))
+    .digest('hex');
 }
 
 export const readMarker = (path: string) => readJsonFile<ShardMarker>(path);
@@ -87,7 +98,7 @@ export async function finishedMarker(task: ShardTask): Promise<ShardMarker | und
   if (marker && marker.planHash !== task.planHash) {
     throw new MmtokError(
       'MMTOK_DATASET_MISMATCH',
-      `${task.dir}: ${task.name} was made from other inputs or another tokenizer; use a new output folder`,
+      `${task.dir}: ${task.name} was made from other inputs, another tokenizer or other encoding options; use a new output folder`,
       { shard: task.name },
     );
   }
@@ -165,7 +176,7 @@ export async function writeShard(
     const next = await source.next();
     if (next.done) return false;
     const [item, sample] = next.value;
-    const decoding = decodeItem(refOf(item), sample);
+    const decoding = decodeItem(refOf(item), sample, task.maxPixels);
     decoding.catch(() => {}); // awaited in order below
     pending.push([item, decoding]);
     return true;
@@ -209,6 +220,7 @@ export async function writeShard(
       new TextEncoder().encode(failures.map((f) => `${JSON.stringify(f)}\n`).join('')),
     );
   } else await rm(paths.errors, { force: true });
+  const encoding = encodingOptions(task);
   const marker: ShardMarker = {
     shard: task.name,
     items: written,
@@ -217,6 +229,7 @@ export async function writeShard(
     bytes: (await stat(paths.tar)).size,
     seconds: Math.round((performance.now() - started) / 10) / 100,
     tokenizers: await tokenizers.identities(modalities),
+    ...(Object.keys(encoding).length > 0 ? { encoding } : {}),
     planHash: task.planHash,
     createdBy: `@mmtok/dataset ${VERSION}`,
   };

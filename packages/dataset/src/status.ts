@@ -89,6 +89,8 @@ export interface DatasetIndex {
   tokens: number;
   bytes: number;
   tokenizers: ShardMarker['tokenizers'];
+  /** The encoding options besides the tokenizer (--audio-tokenizer/--no-audio, --dtype, --max-pixels), when any. */
+  encoding?: DatasetPlan['encoding'];
 }
 
 /** Writes dataset.json when every shard has its marker; returns undefined (writing nothing) otherwise. */
@@ -114,6 +116,7 @@ export async function writeIndex(dir: string): Promise<DatasetIndex | undefined>
     tokens: sum((m) => m.tokens),
     bytes: sum((m) => m.bytes),
     tokenizers: Object.assign({}, ...done.map((m) => m.tokenizers)),
+    ...(plan.encoding ? { encoding: plan.encoding } : {}),
   };
   await writeJsonFile(join(dir, INDEX_FILE), index);
   return index;

@@ -19,6 +19,35 @@ export interface TokenizerSpec {
   tokenizer: string;
   /** Core kernel backend ('js', 'ort', 'wasm', 'webgpu'); the best available when omitted. */
   backend?: string;
+  /**
+   * Video sound tracks: their audio tokenizer (built-in name, manifest or hf:…; 'default' when
+   * omitted), or false to leave the sound out — `mmtok encode --audio-tokenizer` / `--no-audio`.
+   */
+  audioTokenizer?: string | false;
+  /** Pretrained hf:… audio tokenizers: which ONNX weights to load ('fp32' when omitted), as `--dtype`. */
+  dtype?: string;
+  /** Images: refuse inputs larger than this many pixels (readImage's default when omitted), as `--max-pixels`. */
+  maxPixels?: number;
+}
+
+/**
+ * The options besides the tokenizer that change what a dataset holds: recorded in the plan, the
+ * markers and dataset.json, and part of a shard's plan hash. Only those set, in a fixed order, so a
+ * run without them hashes and records exactly as before they existed.
+ */
+export type EncodingOptions = Pick<TokenizerSpec, 'audioTokenizer' | 'dtype' | 'maxPixels'>;
+
+export function encodingOptions(spec: TokenizerSpec): EncodingOptions {
+  return {
+    ...(spec.audioTokenizer !== undefined ? { audioTokenizer: spec.audioTokenizer } : {}),
+    ...(spec.dtype !== undefined ? { dtype: spec.dtype } : {}),
+    ...(spec.maxPixels !== undefined ? { maxPixels: spec.maxPixels } : {}),
+  };
+}
+
+/** Just the spec of a task (which carries its items too): what a worker keys its loaded tokenizers by. */
+export function tokenizerSpecOf(spec: TokenizerSpec): TokenizerSpec {
+  return { tokenizer: spec.tokenizer, ...(spec.backend ? { backend: spec.backend } : {}), ...encodingOptions(spec) };
 }
 
 export type DatasetModality = 'image' | 'audio' | 'video';
@@ -26,14 +55,14 @@ export type DatasetModality = 'image' | 'audio' | 'video';
 /** The tokenizer a shard marker names per modality it holds. */
 export type ModalityIdentities = Partial<Record<DatasetModality, TokenizerIdentity>>;
 
-/** A video's sound track is tokenized with the default audio tokenizer, as `mmtok encode` does by default. */
-const VIDEO_SOUND_TOKENIZER = 'default';
-
 export class Tokenizers {
   private readonly pool: TokenizerPool;
 
   constructor(readonly spec: TokenizerSpec) {
-    this.pool = new TokenizerPool(spec.backend ? { backend: spec.backend } : {});
+    this.pool = new TokenizerPool({
+      ...(spec.backend ? { backend: spec.backend } : {}),
+      ...(spec.dtype ? { dtype: spec.dtype } : {}),
+    });
   }
 
   image(): Promise<AnyImageTokenizer> {
@@ -48,9 +77,9 @@ export class Tokenizers {
     return this.pool.getVideo(this.spec.tokenizer);
   }
 
-  /** A video file's tokens (frames streamed through ffmpeg) and its sound track's. */
+  /** A video file's tokens (frames streamed through ffmpeg) and its sound track's, unless the spec drops it. */
   videoFile(path: string): Promise<VideoFileTokens> {
-    return encodeVideoFileTokens(this.pool, this.spec.tokenizer, VIDEO_SOUND_TOKENIZER, path);
+    return encodeVideoFileTokens(this.pool, this.spec.tokenizer, this.spec.audioTokenizer ?? 'default', path);
   }
 
   /** Identities of the tokenizers of these modalities, for a shard marker. */

@@ -17,6 +17,10 @@ export interface DatasetEncodeOptions {
   retries?: number;
   queue?: string;
   queueName?: string;
+  /** Video sound tracks: their audio tokenizer, or false for `--no-audio`. */
+  audioTokenizer?: string | false;
+  dtype?: string;
+  maxPixels?: number;
   onProgress?: ProgressCallback;
 }
 
