@@ -31,6 +31,10 @@ function stats(extra: object = {}): void {
   console.log(`stats ${JSON.stringify(out)}`);
 }
 
+function event(what: string): void {
+  console.log(`event ${Date.now()} ${what}`);
+}
+
 if (mode === 'loop') {
   await mkdir(o.output, { recursive: true });
   const image = o.audio ? undefined : await loadTokenizer('default');
@@ -65,10 +69,15 @@ if (mode === 'loop') {
   }
   stats({ encodeS: (performance.now() - t0) / 1000 });
 } else if (mode === 'local' || mode === 'submit') {
-  const r = await encodeDataset(o);
+  // `event <epoch ms> <what>` lines: when each shard's marker was seen (the bench's timeline).
+  event('begin');
+  const r = await encodeDataset({ ...o, onShard: (m: { shard: string }) => event(`done ${m.shard}`) });
+  event('end');
   stats({ items: r.index?.items, failed: r.failed.length });
 } else {
-  const worker = await runDatasetWorker(o);
+  const worker = await runDatasetWorker({ ...o, log: event });
+  const cpu = process.cpuUsage();
+  event(`ready after ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU`);
   console.log('ready');
   process.on('SIGTERM', () => {
     worker.close().then(() => {

@@ -40,6 +40,8 @@ const SIZE = opt('--size', 512);
 const AUDIO_FILES = opt('--audio-files', quick ? 4 : 20);
 const AUDIO_SECONDS = opt('--audio-seconds', quick ? 10 : 60);
 const MORE_BUDGET_S = opt('--more-budget', 600);
+/** `--compare-queue R`: only local two workers against the queue, R rounds, with the queue's timeline. */
+const COMPARE_ROUNDS = opt('--compare-queue', 0);
 const SHARD = Math.max(1, Math.min(1000, Math.ceil(N / 8)));
 const CORES = availableParallelism();
 const outIndex = args.indexOf('--out');
@@ -57,6 +59,8 @@ interface Stats {
 
 interface Child {
   proc: ChildProcess;
+  /** The child's `event <epoch ms> <what>` lines so far. */
+  events: () => { at: number; what: string }[];
   ready: Promise<void>;
   stats: Promise<Stats>;
 }
@@ -88,7 +92,15 @@ async function child(mode: string, options: object): Promise<Child> {
       else resolve(JSON.parse(line.slice(6)));
     }),
   );
-  return { proc, ready, stats };
+  const events = () =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('event '))
+      .map((l) => {
+        const [, at, ...what] = l.split(' ');
+        return { at: Number(at), what: what.join(' ') };
+      });
+  return { proc, ready, stats, events };
 }
 
 /** JPEG crops of the bundled sample photos, shifted so no two are alike. */
@@ -225,6 +237,46 @@ async function record(run: string, items: number, s: Stats, peakRssMiB = s.maxRs
   return row;
 }
 
+/**
+ * Where a queue run's wall time goes, from the children's event lines (epoch ms): the submitter's
+ * start to the first pickup, each worker's shards (pickup → written) and its idle gaps between them,
+ * and the last write to the submitter seeing it and to its end.
+ */
+function timeline(submitter: Child, workers: Child[]): string {
+  const sub = submitter.events();
+  const t0 = sub.find((e) => e.what === 'begin')!.at;
+  const at = (ms: number) => `${((ms - t0) / 1000).toFixed(2)} s`;
+  const lines: string[] = [];
+  let firstPickup = Infinity;
+  let lastWrite = 0;
+  workers.forEach((w, i) => {
+    let previous: number | undefined;
+    const shards: string[] = [];
+    let idle = 0;
+    let started = 0;
+    for (const e of w.events()) {
+      const [verb, shard] = e.what.split(' ');
+      if (verb === 'start') {
+        firstPickup = Math.min(firstPickup, e.at);
+        if (previous !== undefined) idle += e.at - previous;
+        started = e.at;
+      } else if (verb === 'wrote' || verb === 'skip' || verb === 'fail') {
+        shards.push(`${shard} ${at(started)}→${at(e.at)} (${((e.at - started) / 1000).toFixed(2)} s)`);
+        previous = e.at;
+        lastWrite = Math.max(lastWrite, e.at);
+      }
+    }
+    lines.push(`  worker ${i}: ${shards.length} shards, idle between them ${(idle / 1000).toFixed(2)} s`);
+    for (const s of shards) lines.push(`    ${s}`);
+  });
+  const seen = Math.max(...sub.filter((e) => e.what.startsWith('done ')).map((e) => e.at));
+  const end = sub.find((e) => e.what === 'end')!.at;
+  lines.unshift(
+    `  submitter begin → first pickup ${at(firstPickup)}; last write ${at(lastWrite)}, seen ${((seen - lastWrite) / 1000).toFixed(2)} s later, end ${((end - seen) / 1000).toFixed(2)} s after that`,
+  );
+  return lines.join('\n');
+}
+
 const root = await mkdtemp(join(tmpdir(), 'mmtok-dataset-bench-'));
 try {
   const load = loadavg()[0].toFixed(1);
@@ -239,6 +291,53 @@ try {
   const local = (inputs: string, name: string, options: object = {}) =>
     run('local', { inputs: [inputs], output: join(root, name), shardSize: SHARD, ...options });
   const oneThread = Math.max(1, Math.floor(CORES / 2));
+
+  const redis = await startRedis(join(root, 'redis'));
+  /** Two worker processes of one single-threaded worker each, a submitter, then the workers stop. */
+  const queued = async (inputs: string, name: string, shardSize: number) => {
+    const workers = await Promise.all(
+      [0, 1].map(() => child('worker', { queue: redis.url, workers: 1, threads: oneThread })),
+    );
+    await Promise.all(workers.map((w) => w.ready));
+    const output = join(root, name);
+    const submitter = await child('submit', { inputs: [inputs], output, shardSize, queue: redis.url });
+    const submit = await submitter.stats;
+    await rm(output, { recursive: true, force: true });
+    for (const w of workers) w.proc.kill('SIGTERM');
+    const ws = await Promise.all(workers.map((w) => w.stats));
+    // CPU of the submitter and both workers; wall from the submitter (it waits for the last shard).
+    const total = {
+      ...submit,
+      userS: submit.userS + ws[0].userS + ws[1].userS,
+      sysS: submit.sysS + ws[0].sysS + ws[1].sysS,
+    };
+    const cpu = (x: Stats) => `${(x.userS + x.sysS).toFixed(1)} s`;
+    const startup = workers.map((w) => w.events().find((e) => e.what.startsWith('ready'))?.what);
+    const usage = `  CPU: submitter ${cpu(submit)}, workers ${ws.map(cpu).join(' and ')} (${startup.join(', ')})`;
+    return {
+      total,
+      peak: Math.max(ws[0].maxRssMiB, ws[1].maxRssMiB),
+      timeline: `${usage}\n${timeline(submitter, workers)}`,
+    };
+  };
+
+  if (COMPARE_ROUNDS > 0) {
+    // Local two workers against the queue with two worker processes on the same images, alternating.
+    for (let round = 1; round <= COMPARE_ROUNDS; round++) {
+      const two = await record(
+        `round ${round}: dataset --workers 2`,
+        N,
+        await local(join(root, 'images'), 'local-2', { workers: 2 }),
+      );
+      const q = await queued(join(root, 'images'), 'queued', SHARD);
+      const queue = await record(`round ${round}: queue, 2 worker processes`, N, q.total, q.peak);
+      console.log(q.timeline);
+      console.log(`round ${round}: queue / local = ${(queue.itemsPerS / two.itemsPerS).toFixed(3)}`);
+    }
+    redis.stop();
+    await save(true);
+    process.exit(0);
+  }
 
   const loop = await record(
     'loop (one file at a time)',
@@ -273,24 +372,6 @@ try {
     await record(`fsq-batch ONNX --batch-size ${batchSize}`, N, s);
   }
 
-  const redis = await startRedis(join(root, 'redis'));
-  /** Two worker processes of one single-threaded worker each, a submitter, then the workers stop. */
-  const queued = async (inputs: string, name: string, shardSize: number) => {
-    const workers = await Promise.all(
-      [0, 1].map(() => child('worker', { queue: redis.url, workers: 1, threads: oneThread })),
-    );
-    await Promise.all(workers.map((w) => w.ready));
-    const submit = await run('submit', { inputs: [inputs], output: join(root, name), shardSize, queue: redis.url });
-    for (const w of workers) w.proc.kill('SIGTERM');
-    const ws = await Promise.all(workers.map((w) => w.stats));
-    // CPU of the submitter and both workers; wall from the submitter (it waits for the last shard).
-    const total = {
-      ...submit,
-      userS: submit.userS + ws[0].userS + ws[1].userS,
-      sysS: submit.sysS + ws[0].sysS + ws[1].sysS,
-    };
-    return { total, peak: Math.max(ws[0].maxRssMiB, ws[1].maxRssMiB) };
-  };
   const clips = await makeAudio(join(root, 'audio'), AUDIO_FILES, AUDIO_SECONDS);
   const audioSeconds = AUDIO_FILES * AUDIO_SECONDS;
   const audioShard = Math.ceil(AUDIO_FILES / 4);
