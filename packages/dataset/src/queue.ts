@@ -18,7 +18,10 @@ import { finishedMarker, readMarker, type ShardMarker, type ShardTask } from './
 import { type ShardFailure, writeShardFailure } from './status.js';
 
 export const DEFAULT_QUEUE_NAME = 'mmtok-dataset';
-/** How often the submitter looks at its jobs: every 250 ms, and 1 ms per pending shard beyond that (at most 10 s). */
+/**
+ * How often the submitter looks at its jobs when no job event wakes it sooner: every 250 ms, and
+ * 1 ms per pending shard beyond that (at most 10 s).
+ */
 const pollMs = (pending: number) => Math.min(10_000, Math.max(250, pending));
 /** Job states asked of Redis at once. */
 const POLL_BATCH = 100;
@@ -66,7 +69,7 @@ export interface SubmitOptions extends EncodeDatasetOptions {
 
 /** Adds the shards without a marker as jobs and waits for them; see encodeDataset. */
 export async function submitDataset(options: SubmitOptions): Promise<EncodeDatasetResult> {
-  const { Queue } = await bullmq();
+  const { Queue, QueueEvents } = await bullmq();
   const connection = redisConnection(options.queue);
   const { dir, tasks } = await planDataset(options);
   const progress = new ProgressTracker(
@@ -76,6 +79,20 @@ export async function submitDataset(options: SubmitOptions): Promise<EncodeDatas
   );
   const queue: Queue = new Queue(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
   queue.on('error', () => {}); // connection drops (a Redis restart) are retried by ioredis
+  // A job's completion or failure wakes the submitter at once; the poll stays the authority (an
+  // event missed while Redis restarts is found by the next poll).
+  const events = new QueueEvents(options.queueName ?? DEFAULT_QUEUE_NAME, { connection });
+  events.on('error', () => {});
+  let wake: (() => void) | undefined;
+  // Set by an event heard while a poll runs, so the next wait is skipped rather than missed.
+  let woken = false;
+  const onJobEnd = ({ jobId }: { jobId: string }) => {
+    if (!pending.has(jobId)) return;
+    woken = true;
+    wake?.();
+  };
+  events.on('completed', onJobEnd);
+  events.on('failed', onJobEnd);
   const pending = new Map<string, ShardTask>();
   let skipped = 0;
   const failed: ShardFailure[] = [];
@@ -108,7 +125,17 @@ export async function submitDataset(options: SubmitOptions): Promise<EncodeDatas
       if (job && (await job.getState()) === 'failed') await job.retry('failed');
     }
     while (pending.size > 0) {
-      await new Promise((r) => setTimeout(r, pollMs(pending.size)));
+      if (!woken) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pollMs(pending.size));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      wake = undefined;
+      woken = false;
       try {
         await poll();
       } catch (e) {
@@ -117,6 +144,7 @@ export async function submitDataset(options: SubmitOptions): Promise<EncodeDatas
       }
     }
   } finally {
+    await events.close();
     await queue.close();
   }
 
