@@ -8,17 +8,16 @@
  * so the dtype shows in the tokenizer identity while the codes stay PyTorch's.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { encodeWav } from '@mmtok/audio';
 import { decodeTokenFile } from '@mmtok/core';
 import { type HubServer, startHubServer } from '@mmtok/hub/test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeDataset, readDatasetSamples } from '../src/index.js';
-import { makeImages } from './helpers.js';
+import { encodeDataset, readDatasetSamples, runDatasetWorker } from '../src/index.js';
+import { makeImages, outputDigests, startRedis, useHubServer, writeReferenceWav } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', '..', '..', 'apps', 'cli', 'src', 'main.ts');
@@ -30,7 +29,7 @@ const CODEC = 'hf:test-org/mimi-like';
 let root: string;
 let clip: string;
 let server: HubServer;
-const saved = { ...process.env };
+let restoreHub: (() => void) | undefined;
 
 /** The CLI from its sources, e.g. mmtok('encode', input, '-o', output, '--no-audio'). */
 function mmtok(...args: string[]): Promise<void> {
@@ -78,21 +77,13 @@ beforeAll(async () => {
     ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-pix_fmt', 'yuv420p', '-c:a', 'libopus', clip],
   ]);
   server = await startHubServer({ 'test-org/mimi-like': { files: await codecFiles() } });
-  const b = Buffer.from(codecRef.input, 'base64');
-  const data = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-  await writeFile(
-    join(root, 'x.wav'),
-    encodeWav({ data, channels: 1, sampleRate: codecRef.sampleRate, length: codecRef.samples }, 'float32'),
-  );
-  // Worker threads and the CLI child start with a copy of this environment: the Hub settings reach them.
-  Object.assign(process.env, { HF_ENDPOINT: server.endpoint, HF_HUB_CACHE: join(root, 'cache'), HF_HOME: root });
+  await writeReferenceWav(codecRef, join(root, 'x.wav'));
+  // The CLI child sees the test server too.
+  restoreHub = useHubServer(server.endpoint, root);
 }, 120_000);
 
 afterAll(async () => {
-  for (const k of ['HF_ENDPOINT', 'HF_HUB_CACHE', 'HF_HOME']) {
-    if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
-  }
+  restoreHub?.();
   await server?.close();
   await rm(root, { recursive: true, force: true });
 });
@@ -127,6 +118,35 @@ describe('dataset encode with mmtok encode options', () => {
     await rm(join(out, 'dataset.plan.json'));
     const r = await encodeDataset({ inputs: [clip], output: out, workers: 1 });
     expect(r.failed.map((f) => f.code)).toEqual(['MMTOK_DATASET_MISMATCH']);
+  }, 240_000);
+
+  it('the options travel in the queue job: one worker thread writes --no-audio and default shards as local runs do', async () => {
+    const redis = await startRedis(join(root, 'redis'));
+    const worker = await runDatasetWorker({ queue: redis.url, queueName: 'options', workers: 1 });
+    try {
+      for (const [name, audioTokenizer] of [
+        ['silent', false],
+        ['sound', undefined],
+      ] as const) {
+        const local = join(root, `local-${name}`);
+        await encodeDataset({ inputs: [clip], output: local, audioTokenizer, workers: 1 });
+        const queued = join(root, `queued-${name}`);
+        const r = await encodeDataset({
+          inputs: [clip],
+          output: queued,
+          audioTokenizer,
+          queue: redis.url,
+          queueName: 'options',
+        });
+        expect(r.failed).toEqual([]);
+        expect(await outputDigests(queued)).toEqual(await outputDigests(local));
+        const [sample] = await samplesOf(queued);
+        expect(decodeTokenFile(sample.tokenFile).tracks.length).toBe(audioTokenizer === false ? 0 : 1);
+      }
+    } finally {
+      await worker.close();
+      await redis.stop();
+    }
   }, 240_000);
 
   it('--audio-tokenizer and --dtype: the sound track by that hf: codec and its weights, as mmtok encode', async () => {

@@ -1,11 +1,12 @@
 /** Shared by the dataset tests: small generated images, file listings, child runs, a private Redis. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { encodeWav } from '@mmtok/audio';
 import { writeImage } from '@mmtok/image';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -157,5 +158,32 @@ export async function startRedis(dir: string): Promise<Redis> {
       await start();
     },
     stop,
+  };
+}
+
+/** A PyTorch reference's input (`input`: float32 samples, base64) as the float32 WAV it encoded. */
+export async function writeReferenceWav(
+  ref: { input: string; sampleRate: number; samples: number },
+  path: string,
+): Promise<void> {
+  const b = Buffer.from(ref.input, 'base64');
+  const data = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+  await writeFile(path, encodeWav({ data, channels: 1, sampleRate: ref.sampleRate, length: ref.samples }, 'float32'));
+}
+
+const HUB_VARIABLES = ['HF_ENDPOINT', 'HF_HUB_CACHE', 'HF_HOME', 'HF_HUB_OFFLINE'];
+
+/**
+ * Points @mmtok/hub at a test server with its cache under `home`: worker threads and child
+ * processes start with a copy of this environment, so the settings reach them. Returns the undo.
+ */
+export function useHubServer(endpoint: string, home: string): () => void {
+  const saved = Object.fromEntries(HUB_VARIABLES.map((k) => [k, process.env[k]]));
+  Object.assign(process.env, { HF_ENDPOINT: endpoint, HF_HUB_CACHE: join(home, 'cache'), HF_HOME: home });
+  return () => {
+    for (const k of HUB_VARIABLES) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
   };
 }

@@ -6,18 +6,17 @@
  * (packages/audio/fixtures-src/make_hub_codecs.py) and numpy's nearest codes for the image units
  * (packages/image/fixtures-src/make_feature_model.py).
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeWav } from '@mmtok/audio';
 import { decodeTokenFile } from '@mmtok/core';
 import { loadQuantizer, writeSemanticTokenizer } from '@mmtok/core/node';
 import { resolveModelFolder } from '@mmtok/hub';
 import { type HubServer, startHubServer } from '@mmtok/hub/test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeDataset, readDatasetSamples } from '../src/index.js';
-import { outputDigests } from './helpers.js';
+import { outputDigests, useHubServer, writeReferenceWav } from './helpers.js';
 
 const packages = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CODEC = join(packages, 'audio', 'test', 'fixtures', 'hub');
@@ -28,7 +27,7 @@ const imageRef: { dim: number; grid: number[]; codebook: string; images: { file:
 
 let root: string;
 let server: HubServer;
-const saved = { ...process.env };
+let restoreHub: (() => void) | undefined;
 
 async function repoFiles(dir: string): Promise<Record<string, Uint8Array>> {
   const files: Record<string, Uint8Array> = {};
@@ -86,21 +85,12 @@ beforeAll(async () => {
     'test/vit-units': { files: await repoFiles(join(root, 'units')) },
   });
   // float32 WAV: the exact samples PyTorch encoded.
-  const b = Buffer.from(codecRef.input, 'base64');
-  const data = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-  await writeFile(
-    join(root, 'x.wav'),
-    encodeWav({ data, channels: 1, sampleRate: codecRef.sampleRate, length: codecRef.samples }, 'float32'),
-  );
-  // Worker threads start with a copy of this environment: the Hub settings reach them.
-  Object.assign(process.env, { HF_ENDPOINT: server.endpoint, HF_HUB_CACHE: join(root, 'cache'), HF_HOME: root });
+  await writeReferenceWav(codecRef, join(root, 'x.wav'));
+  restoreHub = useHubServer(server.endpoint, root);
 }, 120_000);
 
 afterAll(async () => {
-  for (const k of ['HF_ENDPOINT', 'HF_HUB_CACHE', 'HF_HOME', 'HF_HUB_OFFLINE']) {
-    if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
-  }
+  restoreHub?.();
   await server?.close();
   await rm(root, { recursive: true, force: true });
 });
