@@ -674,6 +674,11 @@ const dataset = defineCommand({
     if (action === 'worker') {
       if (!o.queue) throw usageError('dataset worker needs --queue redis://host:port/db');
       if (args.length > 0) throw usageError(`dataset worker takes no arguments, got ${args.join(' ')}`);
+      if (o.audio === false || o.audioTokenizer || o.dtype || o.maxPixels) {
+        throw usageError(
+          '--audio-tokenizer, --no-audio, --dtype and --max-pixels go to dataset encode: workers take them from each shard job',
+        );
+      }
       const r = await api.runDatasetWorkerCommand({
         queue: o.queue,
         queueName: o.queueName,

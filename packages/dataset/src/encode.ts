@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { MmtokError } from '@mmtok/core';
 import { listDatasetItems } from './inputs.js';
 import { isShardTemp } from './layout.js';
-import { DEFAULT_SHARD_SIZE, planShards, prepareOutput, writePlan } from './plan.js';
+import { checkSamePlan, DEFAULT_SHARD_SIZE, planShards, prepareOutput, writePlan } from './plan.js';
 import { defaultWorkers, ShardPool } from './pool.js';
 import { type DatasetProgressCallback, ProgressTracker } from './progress.js';
 import { checkBatchSize, DEFAULT_BATCH_SIZE, type ShardMarker, type ShardTask } from './shard.js';
@@ -85,8 +85,6 @@ export async function planDataset(options: EncodeDatasetOptions): Promise<{ dir:
   const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
   const dir = resolve(options.output);
   await prepareOutput(dir);
-  const items = await listDatasetItems(options.inputs);
-  const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
   const spec: TokenizerSpec = {
     tokenizer: sharedPath(options.tokenizer ?? 'default'),
     ...(options.backend ? { backend: options.backend } : {}),
@@ -96,6 +94,9 @@ export async function planDataset(options: EncodeDatasetOptions): Promise<{ dir:
     ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
     ...(options.maxPixels !== undefined ? { maxPixels: checkMaxPixels(options.maxPixels) } : {}),
   };
+  await checkSamePlan(dir, spec);
+  const items = await listDatasetItems(options.inputs);
+  const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
   const tasks = planShards(items, dir, spec, shardSize).map((t) => ({ ...t, batchSize }));
   await writePlan(dir, tasks, shardSize, spec);
   return { dir, tasks };

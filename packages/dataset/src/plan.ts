@@ -74,9 +74,10 @@ const describeSpec = (tokenizer: string, encoding: EncodingOptions) => JSON.stri
 
 /**
  * A folder planned before with another tokenizer or other encoding options is refused before any
- * work: its shards would mix two datasets (each shard's marker hash also refuses it, for queue workers).
+ * work, the inputs' listing included: its shards would mix two datasets (each shard's marker hash
+ * also refuses it, for queue workers).
  */
-async function checkSamePlan(dir: string, spec: TokenizerSpec): Promise<void> {
+export async function checkSamePlan(dir: string, spec: TokenizerSpec): Promise<void> {
   const before = await readJsonFile<DatasetPlan>(join(dir, PLAN_FILE));
   if (!before || typeof before.tokenizer !== 'string') return;
   const was = describeSpec(before.tokenizer, before.encoding ?? {});
@@ -90,14 +91,13 @@ async function checkSamePlan(dir: string, spec: TokenizerSpec): Promise<void> {
   }
 }
 
-/** Records the plan, after refusing a folder planned with another tokenizer or other encoding options. */
+/** Records the plan (the tokenizer and encoding options, for checkSamePlan). */
 export async function writePlan(
   dir: string,
   tasks: readonly ShardTask[],
   shardSize: number,
   spec: TokenizerSpec,
 ): Promise<DatasetPlan> {
-  await checkSamePlan(dir, spec);
   const encoding = encodingOptions(spec);
   const plan: DatasetPlan = {
     shards: tasks.map((t) => t.name),

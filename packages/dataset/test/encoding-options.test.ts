@@ -101,10 +101,12 @@ describe('dataset encode with mmtok encode options', () => {
     expect((await json(join(out, 'shard-00000.json'))).encoding).toEqual({ audioTokenizer: false });
     expect((await json(join(out, 'dataset.json'))).encoding).toEqual({ audioTokenizer: false });
 
-    // The same folder with the sound kept: refused before any shard is touched.
+    // The same folder with the sound kept: refused before any shard is touched, before the inputs
+    // are even listed (a missing one would be another error).
     const before = (await stat(join(out, 'shard-00000.tar'))).mtimeMs;
     await rm(join(out, 'shard-00000.json'));
-    await expect(encodeDataset({ inputs: [clip], output: out, workers: 1 })).rejects.toMatchObject({
+    const inputs = [clip, join(root, 'no-such-input')];
+    await expect(encodeDataset({ inputs, output: out, workers: 1 })).rejects.toMatchObject({
       code: 'MMTOK_DATASET_MISMATCH',
     });
     expect(await readdir(out)).not.toContain('shard-00000.json');
