@@ -15,6 +15,7 @@
  *   npm run bench -w @mmtok/dataset -- [--images 1000] [--more 20000] [--size 512]
  *        [--more-size <px>] [--more-budget 600] [--audio-files 20] [--audio-seconds 60]
  *        [--out <file.json>] [--quick]
+ *   npm run bench -w @mmtok/dataset -- --images 250 --compare-queue 2   (local 2 vs queue 2 only)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -277,6 +278,8 @@ function timeline(submitter: Child, workers: Child[]): string {
   return lines.join('\n');
 }
 
+/** Stops the bench's redis-server (started before the first run, so a failed run must stop it too). */
+let stopRedis = () => {};
 const root = await mkdtemp(join(tmpdir(), 'mmtok-dataset-bench-'));
 try {
   const load = loadavg()[0].toFixed(1);
@@ -293,6 +296,7 @@ try {
   const oneThread = Math.max(1, Math.floor(CORES / 2));
 
   const redis = await startRedis(join(root, 'redis'));
+  stopRedis = redis.stop;
   /** Two worker processes of one single-threaded worker each, a submitter, then the workers stop. */
   const queued = async (inputs: string, name: string, shardSize: number) => {
     const workers = await Promise.all(
@@ -334,8 +338,10 @@ try {
       console.log(q.timeline);
       console.log(`round ${round}: queue / local = ${(queue.itemsPerS / two.itemsPerS).toFixed(3)}`);
     }
-    redis.stop();
     await save(true);
+    // The full bench's runs are skipped: clean up as the finally below would, and stop.
+    stopRedis();
+    await rm(root, { recursive: true, force: true });
     process.exit(0);
   }
 
@@ -382,7 +388,7 @@ try {
     const qa = await queued(join(root, 'audio'), 'audio-queued', audioShard);
     await record('audio queue, 2 worker processes', AUDIO_FILES, qa.total, qa.peak, audioSeconds);
   } finally {
-    redis.stop();
+    stopRedis();
   }
 
   await record(
@@ -437,5 +443,6 @@ try {
   await save(true);
   console.log(`wrote ${OUT_FILE} (bench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s)`);
 } finally {
+  stopRedis();
   await rm(root, { recursive: true, force: true });
 }
