@@ -1,5 +1,6 @@
 /**
- * The BullMQ queue on a private redis-server: output identical to a local run, a worker killed
+ * The BullMQ queue on a private redis-server: output identical to a local run, jobs completed for a
+ * folder since emptied written again (found by the poll, since no job event comes), a worker killed
  * with -9 mid-shard (its shard taken by the other worker, written once), and Redis restarted
  * mid-run from its append-only file.
  */
@@ -96,6 +97,30 @@ describe('the queue', () => {
       failed: [expect.objectContaining({ shard: 'shard-00002', code: 'MMTOK_IO' })],
     });
   });
+
+  it('writes the shards again when their jobs completed for a folder since emptied (no job event comes: the poll finds them)', async () => {
+    const out = join(root, 'emptied');
+    const run = () =>
+      encodeDataset({
+        inputs: [join(root, 'images')],
+        output: out,
+        shardSize: 4,
+        queue: redis.url,
+        queueName: 'emptied',
+      });
+    const w = await runDatasetWorker({ queue: redis.url, queueName: 'emptied', workers: 2, ...fast });
+    try {
+      await run();
+      await rm(out, { recursive: true });
+      // Same folder and items, so the same job ids, already completed: adding them is a no-op.
+      const again = await run();
+      expect(again.failed).toEqual([]);
+      expect(again.skipped).toBe(0);
+    } finally {
+      await w.close();
+    }
+    expect(await outputDigests(out)).toEqual(reference);
+  }, 120_000);
 
   it('gives the shard of a worker killed with -9 to the other worker, and writes each shard once', async () => {
     const out = join(root, 'killed');
