@@ -1,15 +1,10 @@
 import type { QuantizerConfig } from '@mmtok/core';
-import {
-  featureEncoderFiles,
-  ManifestChecker,
-  type ManifestFile,
-  type ManifestHeader,
-  readManifestFile,
-} from '@mmtok/core/node';
+import { ManifestChecker, type ManifestFile, type ManifestHeader } from '@mmtok/core';
+import { featureEncoderFiles, readManifestFile } from '@mmtok/core/node';
 
 import { checkFeatureAudioEncoder, type FeatureAudioEncoderSpec } from './semantic.js';
 
-export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core/node';
+export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core';
 
 export interface AudioPreprocessingSpec {
   /** Audio is resampled to this rate (Hz) before the encoder. */

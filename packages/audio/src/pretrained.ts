@@ -7,8 +7,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { isMmtokError, MmtokError } from '@mmtok/core';
-import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, readModelJson, tokenizerIdentity } from '@mmtok/core/node';
+import { isMmtokError, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, MmtokError } from '@mmtok/core';
+import { readModelJson, tokenizerIdentity } from '@mmtok/core/node';
 import {
   dtypesPresent,
   type HubOptions,

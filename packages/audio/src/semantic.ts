@@ -6,13 +6,12 @@
  */
 import { resolve } from 'node:path';
 import type { AnyQuantizer } from '@mmtok/core';
-import { MmtokError } from '@mmtok/core';
+import { type ManifestChecker, MmtokError } from '@mmtok/core';
 import {
   checkFeatureEncoder,
   FEATURE_ENCODER_KEYS,
   type FeatureEncoderSpec,
   loadFeatureProjection,
-  type ManifestChecker,
   noDecoderError,
   OnnxFeatureModel,
   readModelJson,

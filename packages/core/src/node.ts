@@ -16,19 +16,9 @@ export {
   writeSemanticTokenizer,
 } from './tokenizer/feature-encoder.js';
 export { canonicalJson, tokenizerIdentity } from './tokenizer/identity.js';
-export {
-  MANIFEST_FORMAT,
-  MANIFEST_FORMAT_VERSION,
-  MAX_MANIFEST_FRAME_PIXELS,
-  ManifestChecker,
-  type ManifestHeader,
-} from './tokenizer/manifest-checker.js';
-export { type ManifestFile, readManifestFile } from './tokenizer/manifest-file.js';
-export {
-  type LoadManifestQuantizerOptions,
-  loadManifestQuantizer,
-  type ManifestQuantizerSpec,
-} from './tokenizer/manifest-quantizer.js';
+// Manifest checking and quantizer specs work from bytes too: the main entry exports them.
+export { readManifestFile } from './tokenizer/manifest-file.js';
+export { loadManifestQuantizer } from './tokenizer/manifest-quantizer.js';
 export {
   createOnnxSession,
   describeOnnxValue,

@@ -6,7 +6,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { type AnyQuantizer, MmtokError, type QuantizerConfig } from '@mmtok/core';
+import {
+  type AnyQuantizer,
+  MAX_MANIFEST_FRAME_PIXELS,
+  ManifestChecker,
+  type ManifestFile,
+  type ManifestHeader,
+  MmtokError,
+  type QuantizerConfig,
+} from '@mmtok/core';
 import {
   checkFeatureEncoder,
   checkTokenIdentity,
@@ -15,10 +23,6 @@ import {
   featureEncoderFiles,
   loadFeatureProjection,
   loadManifestQuantizer,
-  MAX_MANIFEST_FRAME_PIXELS,
-  ManifestChecker,
-  type ManifestFile,
-  type ManifestHeader,
   noDecoderError,
   OnnxFeatureModel,
   readManifestFile,

@@ -1,6 +1,12 @@
 import { join } from 'node:path';
-import { type FeatureCodebookChoices, MmtokError, trainFeatureCodebook } from '@mmtok/core';
-import { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION, OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
+import {
+  type FeatureCodebookChoices,
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  MmtokError,
+  trainFeatureCodebook,
+} from '@mmtok/core';
+import { OnnxFeatureModel, writeSemanticTokenizer } from '@mmtok/core/node';
 import { type CodebookHealth, healthSummary, quantizerUsage } from '@mmtok/diagnostics';
 import { type HubOptions, resolveModelFolder } from '@mmtok/hub';
 import { checkImage, readImage } from './io.js';

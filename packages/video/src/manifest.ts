@@ -1,7 +1,13 @@
-import { type QuantizerConfig, validateConfig } from '@mmtok/core';
-import { ManifestChecker, type ManifestFile, type ManifestHeader, readManifestFile } from '@mmtok/core/node';
+import {
+  ManifestChecker,
+  type ManifestFile,
+  type ManifestHeader,
+  type QuantizerConfig,
+  validateConfig,
+} from '@mmtok/core';
+import { readManifestFile } from '@mmtok/core/node';
 
-export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core/node';
+export { MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION } from '@mmtok/core';
 
 export interface VideoPreprocessingSpec {
   /** Per-channel mean and std on the [0, 1] scale. */
