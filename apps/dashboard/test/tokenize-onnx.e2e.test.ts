@@ -28,12 +28,14 @@ describe.skipIf(!haveChromium && !process.env.CI)('tokenize view with an ONNX to
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  const requests: string[] = [];
 
   beforeAll(async () => {
     server = await startDashboard({ reports: [] });
     browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('request', (r) => requests.push(r.url()));
     await page.goto(`${server.url}#/tokenize`);
   });
 
@@ -66,6 +68,8 @@ describe.skipIf(!haveChromium && !process.env.CI)('tokenize view with an ONNX to
     console.log(`[tokenize-onnx] PSNR page ${pagePsnr} dB, Node ${nodePsnr} dB`);
     expect(Math.abs(pagePsnr - nodePsnr)).toBeLessThanOrEqual(PSNR_TOLERANCE_DB);
     await expect(result.locator('canvas').count()).resolves.toBe(3);
+    // A run with a picked tokenizer never loads the default one (its weights are .safetensors files).
+    expect(requests.filter((u) => u.includes('.safetensors'))).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 

@@ -29,7 +29,8 @@ interface Result {
   seconds: number;
 }
 
-// The default tokenizer, loaded once per page; the js backend gives bit-for-bit the tokens of Node's js backend.
+// The default tokenizer, loaded once per page and only when a run needs it; the js backend gives
+// bit-for-bit the tokens of Node's js backend.
 let defaultTokenizer: Promise<ImageTokenizer> | undefined;
 
 /**
@@ -51,11 +52,11 @@ async function loadPickedTokenizer(files: readonly File[]): Promise<ImageTokeniz
   );
 }
 
-async function tokenize(file: File, tokenizer: Promise<ImageTokenizer> | undefined): Promise<Result> {
+/** Tokenizes and reconstructs one image with `tokenizer`, or the embedded default when none is given. */
+async function tokenize(file: File, tokenizer: ImageTokenizer | undefined): Promise<Result> {
   const started = performance.now();
   const pixels: Pixels = await decodePixels(file);
-  defaultTokenizer ??= loadDefaultTokenizer({ backend: 'js' });
-  const t = await (tokenizer ?? defaultTokenizer);
+  const t = tokenizer ?? (await (defaultTokenizer ??= loadDefaultTokenizer({ backend: 'js' })));
   const source = rgbaToRgb({ data: pixels.rgba, width: pixels.width, height: pixels.height });
   const tokens = await t.encode(source);
   const decoded = await t.decode(tokens);
@@ -93,7 +94,7 @@ export function TokenizeView() {
     setBusy(true);
     setProblem(undefined);
     try {
-      setResult(await tokenize(file, onnx && Promise.resolve(onnx.tokenizer)));
+      setResult(await tokenize(file, onnx?.tokenizer));
     } catch (e) {
       setResult(undefined);
       setProblem({ title: `${file.name} could not be tokenized`, detail: errorText(e), code: errorCode(e) });
