@@ -207,8 +207,9 @@ const settle = <T>(p: Promise<T>): Promise<PromiseSettledResult<T>> =>
 
 /**
  * Tokenizes consecutive items, each into the sample encodeItem makes: runs of decoded images go to
- * the image tokenizer together (it batches those of one size where its encoder can). Should the
- * batch call fail, its images are tokenized one at a time, so each failure is its own item's.
+ * an image tokenizer with an encodeBatch together (it batches those of one size where its encoder
+ * can); a semantic one takes each image alone. Should the batch call fail, its images are tokenized
+ * one at a time, so each failure is its own item's.
  */
 export async function encodeItems(
   decodings: readonly Promise<DecodedItem>[],
@@ -217,16 +218,21 @@ export async function encodeItems(
   const decoded = await Promise.all(decodings.map(settle));
   const results: PromiseSettledResult<EncodedSample>[] = [];
   let batched = 0;
+  // Only a tokenizer with an encodeBatch (not a semantic one) takes runs of images together.
+  // A tokenizer that fails to load fails each image in encodeItem, as its own item's error.
+  const hasImages = decoded.some((d) => d.status === 'fulfilled' && d.value.media.modality === 'image');
+  const tokenizer = hasImages ? await tokenizers.image().catch(() => undefined) : undefined;
+  const batcher = tokenizer && 'encodeBatch' in tokenizer ? tokenizer : undefined;
   const image = (k: number) => {
     const d = decoded[k];
-    return d.status === 'fulfilled' && d.value.media.modality === 'image' ? d.value : undefined;
+    return batcher && d.status === 'fulfilled' && d.value.media.modality === 'image' ? d.value : undefined;
   };
   for (let i = 0; i < decoded.length; ) {
     let j = i;
     while (j < decoded.length && image(j)) j++;
-    if (j - i > 1) {
+    if (batcher && j - i > 1) {
       const items = decoded.slice(i, j).map((_, k) => image(i + k)!);
-      const run = await settle(batchImages(items, tokenizers));
+      const run = await settle(batchImages(items, batcher));
       if (run.status === 'fulfilled') {
         results.push(...run.value.samples.map((value) => ({ status: 'fulfilled' as const, value })));
         batched += run.value.batched;
@@ -242,18 +248,9 @@ export async function encodeItems(
 
 async function batchImages(
   items: DecodedItem[],
-  tokenizers: Tokenizers,
+  tokenizer: Extract<AnyImageTokenizer, { encodeBatch: unknown }>,
 ): Promise<{ samples: EncodedSample[]; batched: number }> {
-  const tokenizer = await tokenizers.image();
   const images = items.map((item) => (item.media as Extract<Media, { modality: 'image' }>).image);
-  if (!('encodeBatch' in tokenizer)) {
-    // A semantic image tokenizer has no batch path: one image at a time.
-    const samples: EncodedSample[] = [];
-    for (const [k, item] of items.entries()) {
-      samples.push(sampleOf(item, imageTokenFile(tokenizer, await tokenizer.encode(images[k]), images[k])));
-    }
-    return { samples, batched: 0 };
-  }
   const { tokens, calls } = await tokenizer.encodeBatch(images);
   return {
     samples: items.map((item, k) => sampleOf(item, imageTokenFile(tokenizer, tokens[k], images[k]))),
