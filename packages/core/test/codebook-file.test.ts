@@ -3,7 +3,14 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createQuantizer, MmtokError, type QuantizerConfig, Random, serializeQuantizer } from '../src/index.js';
+import {
+  createQuantizer,
+  deserializeQuantizer,
+  MmtokError,
+  type QuantizerConfig,
+  Random,
+  serializeQuantizer,
+} from '../src/index.js';
 import { loadQuantizer, saveQuantizer } from '../src/node.js';
 import { gaussian, runSeed } from './helpers.js';
 
@@ -94,6 +101,32 @@ print(json.dumps(out))
     const path = join(dir, 'corrupt.safetensors');
     writeFileSync(path, bytes);
     expect(await errorCode(loadQuantizer(path))).toBe('MMTOK_CHECKSUM');
+  });
+
+  it('an error names where the bytes came from: the path for loadQuantizer, `source` for deserializeQuantizer', async () => {
+    const bytes = await serializeQuantizer(await createQuantizer(configs[2]));
+    bytes[bytes.length - 3] ^= 0x40;
+    const path = join(dir, 'corrupt-named.safetensors');
+    writeFileSync(path, bytes);
+    const caught = async (p: Promise<unknown>) =>
+      (await p.then(
+        () => undefined,
+        (e) => e,
+      )) as MmtokError;
+    for (const [e, where] of [
+      [await caught(loadQuantizer(path)), path],
+      [
+        await caught(deserializeQuantizer(bytes, { source: 'https://host/tok/q.safetensors' })),
+        'https://host/tok/q.safetensors',
+      ],
+    ] as const) {
+      expect(e.code).toBe('MMTOK_CHECKSUM');
+      expect(e.message.startsWith(`MMTOK_CHECKSUM: ${where}: `), e.message).toBe(true);
+      expect(e.details?.path).toBe(where);
+    }
+    // Without a source the message is the decoder's own.
+    const plain = await caught(deserializeQuantizer(bytes));
+    expect([plain.code, plain.details?.path]).toEqual(['MMTOK_CHECKSUM', undefined]);
   });
 
   it('another file type or a mismatched expectation → clear errors', async () => {

@@ -197,8 +197,11 @@ async function loadFromSource(source: TokenizerSource, options: FetchTokenizerOp
   const { label } = source;
   const m = validateManifest(source.manifest, label);
   const files = manifestFiles(m);
-  const bytes = new Map<string, Uint8Array>();
-  for (const { file, key } of files) bytes.set(file, await source.read(file, key));
+  // Fetched at once (an encoder and a decoder can be hundreds of MB each); a file two roles name, once.
+  const unique = [...new Map(files.map((f) => [f.file, f])).values()];
+  const bytes = new Map(
+    await Promise.all(unique.map(async ({ file, key }) => [file, await source.read(file, key)] as const)),
+  );
   const identity = await identityFromDigests(
     m,
     await Promise.all(files.map(async ({ role, file }) => ({ role, sha256: await sha256Hex(bytes.get(file)!) }))),
@@ -206,14 +209,7 @@ async function loadFromSource(source: TokenizerSource, options: FetchTokenizerOp
   const quantizer = await quantizerFromSpec(
     m.quantizer,
     label,
-    async (file, o) => {
-      try {
-        return await deserializeQuantizer(bytes.get(file)!, o);
-      } catch (e) {
-        if (!(e instanceof MmtokError)) throw e;
-        throw new MmtokError(e.code, `${source.where(file)}: ${e.message.replace(/^\w+: /, '')}`, e.details);
-      }
-    },
+    (file, o) => deserializeQuantizer(bytes.get(file)!, { ...o, source: source.where(file) }),
     { backend: options.backend },
   );
   const eps = options.executionProviders ?? ['wasm'];

@@ -103,10 +103,23 @@ export interface DeserializeOptions extends CreateOptions {
   expectType?: QuantizerConfig['type'];
   /** Fail with MMTOK_MISMATCH unless the stored quantizer has this dim. */
   expectDim?: number;
+  /** Where the bytes came from (a path or URL): errors start with it and carry it as `details.path`. */
+  source?: string;
 }
 
 /** Reads what serializeQuantizer wrote, verifying format, version, checksum and shapes. */
 export async function deserializeQuantizer(bytes: Uint8Array, options: DeserializeOptions = {}): Promise<AnyQuantizer> {
+  const { source } = options;
+  if (source === undefined) return decodeQuantizer(bytes, options);
+  try {
+    return await decodeQuantizer(bytes, options);
+  } catch (e) {
+    if (!(e instanceof MmtokError)) throw e;
+    throw new MmtokError(e.code, `${source}: ${e.message.replace(/^\w+: /, '')}`, { path: source, ...e.details });
+  }
+}
+
+async function decodeQuantizer(bytes: Uint8Array, options: DeserializeOptions): Promise<AnyQuantizer> {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata.format !== CODEBOOK_FORMAT) {
     throw new MmtokError(

@@ -41,13 +41,7 @@ export async function loadQuantizer(path: string, options?: DeserializeOptions):
   } catch (e) {
     throw new MmtokError('MMTOK_IO', `could not read ${path}: ${(e as Error).message}`, { path });
   }
-  try {
-    return await deserializeQuantizer(bytes, options);
-  } catch (e) {
-    if (e instanceof MmtokError)
-      throw new MmtokError(e.code, `${path}: ${e.message.replace(/^\w+: /, '')}`, { path, ...e.details });
-    throw e;
-  }
+  return deserializeQuantizer(bytes, { ...options, source: path });
 }
 
 /** Writes a `.mmtok` token file atomically (temp file, fsync, rename). */
