@@ -35,18 +35,18 @@ let defaultTokenizer: Promise<ImageTokenizer> | undefined;
 
 /**
  * An ONNX tokenizer from picked files: the manifest (`manifest.json`, else the one `.json` file) and
- * the files it names, by name (a picked folder's files by their path inside it). The page may fetch
- * nothing but this app (its CSP), so a tokenizer comes as files, never as a URL elsewhere.
+ * the files it names, matched by file name (files are picked, not a folder, so the manifest must name
+ * files beside it). The page may fetch nothing but this app (its CSP), so a tokenizer comes as files,
+ * never as a URL elsewhere.
  */
 async function loadPickedTokenizer(files: readonly File[]): Promise<ImageTokenizer> {
-  const named = files.map((f) => ({ f, path: f.webkitRelativePath.split('/').slice(1).join('/') || f.name }));
-  const jsons = named.filter((n) => n.path.endsWith('.json'));
-  const manifest = named.find((n) => n.path === 'manifest.json') ?? (jsons.length === 1 ? jsons[0] : undefined);
+  const jsons = files.filter((f) => f.name.endsWith('.json'));
+  const manifest = files.find((f) => f.name === 'manifest.json') ?? (jsons.length === 1 ? jsons[0] : undefined);
   if (!manifest) throw new Error('pick the tokenizer manifest (manifest.json) together with the files it names');
   const bytes: Record<string, Uint8Array> = {};
-  for (const n of named) if (n !== manifest) bytes[n.path] = new Uint8Array(await n.f.arrayBuffer());
+  for (const f of files) if (f !== manifest) bytes[f.name] = new Uint8Array(await f.arrayBuffer());
   return loadTokenizer(
-    { manifest: new Uint8Array(await manifest.f.arrayBuffer()), files: bytes, name: manifest.path },
+    { manifest: new Uint8Array(await manifest.arrayBuffer()), files: bytes, name: manifest.name },
     // A static import, so the bundle ships onnxruntime-web's wasm build (loaded only when an ONNX tokenizer is).
     { backend: 'js', runtime: () => import('onnxruntime-web/wasm') },
   );
