@@ -227,8 +227,8 @@ export function writeSequence(set: TokenSet, layout: SequenceLayout, grid: Grid,
       }
       i += steps * n;
     } else {
-      ok = writeFrameMajor(cols, delay, pad, eol, eof, grid, steps, out, i);
-      i += sequenceLength(layout, grid) - layout.begin.length - layout.end.length;
+      i = writeFrameMajor(cols, delay, pad, eol, eof, grid, steps, out, i);
+      ok = i >= 0;
     }
   }
   if (!ok) throwFirstBadCode(set, layout, grid, cols.size);
@@ -264,7 +264,7 @@ function writeColumn(cols: Columns, j: number, out: SequenceIds, o: number, step
   return true;
 }
 
-/** Frame-major with end-of-row / end-of-frame ids, step by step; false at an out-of-codebook code. */
+/** Frame-major with end-of-row / end-of-frame ids, step by step; the index after the last id, or -1 at an out-of-codebook code. */
 function writeFrameMajor(
   cols: Columns,
   delay: Int32Array,
@@ -275,7 +275,7 @@ function writeFrameMajor(
   steps: number,
   out: SequenceIds,
   i: number,
-): boolean {
+): number {
   const { indices, positions, start, stride, first, size } = cols;
   const n = delay.length;
   // Countdowns to the next row / frame end, rather than a modulo per step.
@@ -289,7 +289,7 @@ function writeFrameMajor(
         continue;
       }
       const c = indices[start[j] + p * stride[j]];
-      if (c < 0 || c >= size[j]) return false;
+      if (c < 0 || c >= size[j]) return -1;
       out[i++] = first[j] + c;
     }
     if (--rowLeft === 0) {
@@ -301,7 +301,7 @@ function writeFrameMajor(
       frameLeft = grid.frameLength;
     }
   }
-  return true;
+  return i;
 }
 
 /** Throws for the first out-of-codebook code in writing order (the fast loops only say that one exists). */
