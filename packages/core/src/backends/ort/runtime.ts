@@ -2,6 +2,7 @@
 // runtimes themselves are optional peer dependencies, imported only when the ort backend loads.
 import type * as OrtCommon from 'onnxruntime-common';
 import { MmtokError } from '../../errors.js';
+import { inNode } from '../../in-node.js';
 import { threadBudget } from '../../threads.js';
 import { importOnnxRuntimeNode } from './import-node.js';
 
@@ -26,10 +27,6 @@ export interface OrtBackendOptions {
    * default: `onnxruntime-node` under Node, `onnxruntime-web` elsewhere, imported by name.
    */
   runtime?: () => Promise<OrtModule>;
-}
-
-function inNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 }
 
 async function importByName(): Promise<{ module: OrtModule; name: string }> {

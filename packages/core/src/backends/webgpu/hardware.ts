@@ -6,6 +6,7 @@
  * anyway (slower than the CPU backends), so on a host where only a software one can exist the probe is
  * not worth starting Dawn for.
  */
+import { inNode } from '../../in-node.js';
 
 /** Device nodes through which Linux GPU drivers are reached: DRM render nodes, NVIDIA's, WSL2's D3D12. */
 const GPU_NODES = [
@@ -13,8 +14,6 @@ const GPU_NODES = [
   { dir: '', name: /^nvidia\d+$/ },
   { dir: '', name: /^dxg$/ },
 ] as const;
-
-const inNode = () => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /**
  * Why no hardware adapter can exist on this host, or undefined when one might (then only Dawn can
