@@ -52,4 +52,28 @@ describe.skipIf(!haveChromium && !process.env.CI)('tokenize view in headless Chr
     await expect(result.locator('canvas').count()).resolves.toBe(3);
     expect(pageErrors).toEqual([]);
   });
+
+  it('disables changing the tokenizer while a run is using it', async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // The default tokenizer's weights are held back, so the run stays busy until they are let through.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(/\.safetensors$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${server.url}#/tokenize`);
+    const pick = page.getByRole('button', { name: 'Pick an ONNX tokenizer…' });
+    expect(await pick.isEnabled()).toBe(true);
+    await page.getByTestId('tokenize-input').setInputFiles(coffee);
+    await page.getByTestId('tokenize-busy').waitFor();
+    expect(await pick.isDisabled()).toBe(true);
+    release();
+    await page.getByTestId('tokenize-result').waitFor({ state: 'attached', timeout: 100_000 });
+    expect(await pick.isEnabled()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -102,8 +102,10 @@ export function TokenizeView() {
       setBusy(false);
     }
   };
+  // Changing the tokenizer disposes the old one, which a run in progress may be using: refused while busy
+  // (the buttons are disabled then too).
   const pickTokenizer = async (files: readonly File[]) => {
-    if (files.length === 0) return;
+    if (files.length === 0 || busy) return;
     setBusy(true);
     setProblem(undefined);
     setResult(undefined);
@@ -118,6 +120,7 @@ export function TokenizeView() {
     }
   };
   const useDefault = async () => {
+    if (busy) return;
     await onnx?.tokenizer.dispose();
     setOnnx(undefined);
     setResult(undefined);
@@ -136,10 +139,10 @@ export function TokenizeView() {
       Tokenizer: ${
         t
           ? html`<b>${t.name} ${t.version}</b> (ONNX on onnxruntime-web, from ${onnx?.files})
-        <button onClick=${() => void useDefault()}>use the default</button>`
+        <button disabled=${busy} onClick=${() => void useDefault()}>use the default</button>`
           : html`the embedded default`
       }.
-      <button onClick=${() => tokenizerInput.current?.click()}>Pick an ONNX tokenizer…</button>
+      <button disabled=${busy} onClick=${() => tokenizerInput.current?.click()}>Pick an ONNX tokenizer…</button>
       (its manifest.json and the model files it names, all at once)
       <input ref=${tokenizerInput} type="file" hidden multiple data-testid="tokenizer-files"
         onChange=${(e: Event) => {
