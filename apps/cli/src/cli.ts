@@ -4,6 +4,7 @@
  * for people, or as JSON with --json. Exit statuses come from exit-codes.ts only.
  */
 import { relative } from 'node:path';
+import { defaultRegistry } from '@mmtok/core';
 import type { DatasetStatus, EncodeDatasetResult } from '@mmtok/dataset';
 import { cac } from 'cac';
 // API modules are imported when a command runs, so --help and usage errors skip loading sharp and onnxruntime.
@@ -85,8 +86,9 @@ function defineCommand<K extends OptionKey, R>(def: CommandDef<K, R>): Command {
         if (options[key] === undefined) throw usageError(`missing required option ${OPTIONS[key].flags}`);
       }
       // Starting a GPU backend can print on stderr (Dawn's adapter warnings): before the bar, not inside it.
+      // --backend is read apart from `options`, whose type does not know every command takes it.
       if (def.kernelsUnderProgress && ctx.progress.enabled)
-        await (await import('@mmtok/core')).defaultRegistry.prepare((options as { backend?: string }).backend);
+        await defaultRegistry.prepare(readOptions(raw, ['backend']).backend);
       const result = await def.run(args, options, ctx);
       ctx.progress.stop();
       for (const f of def.failures?.(result) ?? []) printError(ctx.streams, f);
