@@ -45,6 +45,8 @@ export interface EncodedSample {
   members: [string, Uint8Array][];
   tokens: number;
   modality: DatasetModality;
+  /** A video whose sound track was tokenized too (by the spec's audioTokenizer). */
+  soundTrack: boolean;
 }
 
 const ext = (name: string) => extname(name).toLowerCase();
@@ -123,11 +125,14 @@ interface Tokenized {
   mmtok: Uint8Array;
   shape: number[];
   facts: Record<string, unknown>;
+  soundTrack: boolean;
 }
 
 /** The `.mmtok` bytes `mmtok encode` writes for these tokens, save its createdBy. */
 function tokenized(tokens: ModalityTokens, facts: Record<string, unknown>): Tokenized {
-  return { mmtok: encodeTokenFile(tokenFileInput(tokens, CREATED_BY)), shape: [...tokens.tokens.shape], facts };
+  const mmtok = encodeTokenFile(tokenFileInput(tokens, CREATED_BY));
+  const soundTrack = tokens.modality === 'video' && tokens.audio !== undefined;
+  return { mmtok, shape: [...tokens.tokens.shape], facts, soundTrack };
 }
 
 function imageTokenFile(tokenizer: AnyImageTokenizer, tokens: TokenSet, image: RgbImage): Tokenized {
@@ -160,7 +165,7 @@ async function fileTokenFile(
 }
 
 /** The members of an item's sample around its token file. */
-function sampleOf(item: DecodedItem, { mmtok, shape, facts }: Tokenized): EncodedSample {
+function sampleOf(item: DecodedItem, { mmtok, shape, facts, soundTrack }: Tokenized): EncodedSample {
   const { ref, media } = item;
   const tokens = shape.reduce((a, b) => a * b, 1);
   const json = {
@@ -181,6 +186,7 @@ function sampleOf(item: DecodedItem, { mmtok, shape, facts }: Tokenized): Encode
     ],
     tokens,
     modality: media.modality,
+    soundTrack,
   };
 }
 

@@ -16,10 +16,10 @@ import { isShardTemp, shardPaths } from './layout.js';
 import { readTarSamples, type TarSample } from './tar-input.js';
 import { TarWriter } from './tar-writer.js';
 import {
-  type DatasetModality,
   type EncodingOptions,
   encodingOptions,
   type ModalityIdentities,
+  type TokenizedPart,
   type TokenizerSpec,
   type Tokenizers,
 } from './tokenizers.js';
@@ -167,7 +167,7 @@ export async function writeShard(
   const failures: ItemFailure[] = [];
   const pending: [ShardItem, Promise<DecodedItem>][] = [];
   const source = withSamples(task.items);
-  const modalities = new Set<DatasetModality>();
+  const parts = new Set<TokenizedPart>();
   let written = 0;
   let tokens = 0;
   let done = 0;
@@ -202,7 +202,8 @@ export async function writeShard(
           for (const [name, body] of r.value.members) await tar.add(name, body);
           written++;
           tokens += r.value.tokens;
-          modalities.add(r.value.modality);
+          parts.add(r.value.modality);
+          if (r.value.soundTrack) parts.add('videoAudio');
         }
         onItem?.(++done);
       }
@@ -228,7 +229,7 @@ export async function writeShard(
     tokens,
     bytes: (await stat(paths.tar)).size,
     seconds: Math.round((performance.now() - started) / 10) / 100,
-    tokenizers: await tokenizers.identities(modalities),
+    tokenizers: await tokenizers.identities(parts),
     ...(Object.keys(encoding).length > 0 ? { encoding } : {}),
     planHash: task.planHash,
     createdBy: `@mmtok/dataset ${VERSION}`,

@@ -52,8 +52,14 @@ export function tokenizerSpecOf(spec: TokenizerSpec): TokenizerSpec {
 
 export type DatasetModality = 'image' | 'audio' | 'video';
 
-/** The tokenizer a shard marker names per modality it holds. */
-export type ModalityIdentities = Partial<Record<DatasetModality, TokenizerIdentity>>;
+/**
+ * What a shard marker names a tokenizer for: each modality it holds, and `videoAudio`, the audio
+ * tokenizer of video sound tracks (`--audio-tokenizer`, not the `--tokenizer` of audio items).
+ */
+export type TokenizedPart = DatasetModality | 'videoAudio';
+
+/** The tokenizer a shard marker names per part it holds. */
+export type ModalityIdentities = Partial<Record<TokenizedPart, TokenizerIdentity>>;
 
 export class Tokenizers {
   private readonly pool: TokenizerPool;
@@ -77,16 +83,21 @@ export class Tokenizers {
     return this.pool.getVideo(this.spec.tokenizer);
   }
 
+  /** The audio tokenizer of video sound tracks. */
+  videoAudio(): Promise<AudioTokenizer> {
+    return this.pool.getAudio(this.spec.audioTokenizer || 'default');
+  }
+
   /** A video file's tokens (frames streamed through ffmpeg) and its sound track's, unless the spec drops it. */
   videoFile(path: string): Promise<VideoFileTokens> {
     return encodeVideoFileTokens(this.pool, this.spec.tokenizer, this.spec.audioTokenizer ?? 'default', path);
   }
 
-  /** Identities of the tokenizers of these modalities, for a shard marker. */
-  async identities(modalities: ReadonlySet<DatasetModality>): Promise<ModalityIdentities> {
+  /** Identities of the tokenizers of these parts, for a shard marker. */
+  async identities(parts: ReadonlySet<TokenizedPart>): Promise<ModalityIdentities> {
     const out: ModalityIdentities = {};
-    for (const m of ['image', 'audio', 'video'] as const) {
-      if (modalities.has(m)) out[m] = { ...(await this[m]()).identity };
+    for (const m of ['image', 'audio', 'video', 'videoAudio'] as const) {
+      if (parts.has(m)) out[m] = { ...(await this[m]()).identity };
     }
     return out;
   }

@@ -87,6 +87,7 @@ describe('dataset encode of video', () => {
 
     const video = await loadVideoTokenizer('default');
     const audio = await loadAudioTokenizer('default');
+    const audioIdentity = { ...audio.identity };
     try {
       for (const [i, file] of ['a-plain.mp4', 'b-sound.webm', 'a-plain.mp4'].entries()) {
         const s = samples[i === 2 ? 3 : i];
@@ -123,6 +124,10 @@ describe('dataset encode of video', () => {
       expect.objectContaining({ source: join(clips, 'd-broken.mp4'), code: expect.stringMatching(/^MMTOK_VIDEO_/) }),
     ]);
     const marker = JSON.parse(await readFile(join(one, 'shard-00000.json'), 'utf8'));
-    expect(Object.keys(marker.tokenizers)).toEqual(['video']);
+    // b-sound.webm's sound track: its tokenizer (the default audio one) is recorded apart from audio items'.
+    expect(Object.keys(marker.tokenizers)).toEqual(['video', 'videoAudio']);
+    expect(marker.tokenizers.videoAudio).toEqual(audioIdentity);
+    const index = JSON.parse(await readFile(join(one, 'dataset.json'), 'utf8'));
+    expect(index.tokenizers.videoAudio).toEqual(audioIdentity);
   }, 300_000);
 });
