@@ -20,10 +20,14 @@ import {
   AUDIO_TRACK,
   encodeVideoFileTokens,
   type FrameGroup,
+  probeVideo,
+  readFrames,
   type TokenizerPool,
   tokenFileInput,
+  trainVideoTokenizer,
   type VideoInfo,
   type VideoTokenSet,
+  writeVideo,
 } from '@mmtok/video';
 import { runEach } from '../batch.js';
 import { usageError } from '../errors.js';
@@ -32,12 +36,9 @@ import type { InputFile } from '../inputs.js';
 import { ensureParentDir, withExtension } from '../outputs.js';
 import { type ProgressCallback, trainerProgress } from '../progress.js';
 import { writeReportFiles } from '../report-files.js';
-
 import { VERSION } from '../version.js';
 import { type AudioFacts, decodeAudioInput } from './audio.js';
 import type { DiagnoseOutcome, DiagnoseRun } from './diagnose-run.js';
-
-const video = () => import('@mmtok/video');
 
 export interface VideoFacts {
   /** As tokenized (after any resize). */
@@ -161,7 +162,6 @@ export async function decodeVideoInput(
   audio?: AudioFacts;
   tokenizer: { name: string; version: string; hash: string };
 }> {
-  const { writeVideo } = await video();
   const tokens = videoTokenSet(file, path);
   const out = videoOutputPath(output, o.named);
   const tokenizer = await pool.forVideoFile(file.header.tokenizer, path, o.tokenizer);
@@ -247,7 +247,6 @@ export async function diagnoseVideoFiles(
   inputs: readonly InputFile[],
   options: DiagnoseRun,
 ): Promise<DiagnoseOutcome<DiagnosedVideoFile>> {
-  const { readFrames } = await video();
   const outDir = options.output;
   const tokenizer = await pool.getVideo(options.tokenizer ?? 'default');
   const q = tokenizer.quantizer;
@@ -383,7 +382,6 @@ export interface TrainVideoCliOptions {
 export async function trainVideo(
   o: TrainVideoCliOptions,
 ): Promise<{ manifestPath: string; tubelets: number; explainedVariance: number }> {
-  const { trainVideoTokenizer } = await video();
   const kind = o.quantizer ?? 'rvq';
   if (kind === 'rvq' && o.levels && o.levels.length !== 1) {
     throw usageError('--levels for rvq is one number: the residual depth, e.g. --levels 4');
@@ -418,6 +416,5 @@ export async function trainVideo(
 
 /** What `info` says about a video file. */
 export async function describeVideoFile(path: string): Promise<VideoInfo> {
-  const { probeVideo } = await video();
   return probeVideo(path);
 }
