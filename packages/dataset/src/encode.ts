@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MmtokError } from '@mmtok/core';
+import { checkPositiveInteger } from './errors.js';
 import { listDatasetItems } from './inputs.js';
 import { isShardTemp } from './layout.js';
 import { checkSamePlan, DEFAULT_SHARD_SIZE, planShards, prepareOutput, writePlan } from './plan.js';
@@ -73,13 +73,6 @@ export interface EncodeDatasetResult {
 /** A manifest path made absolute: queue workers run elsewhere (the path must be shared, like the output). */
 const sharedPath = (spec: string) => (existsSync(spec) ? resolve(spec) : spec);
 
-function checkMaxPixels(n: number): number {
-  if (!(Number.isSafeInteger(n) && n > 0)) {
-    throw new MmtokError('MMTOK_CONFIG', `max pixels must be a positive integer, got ${n}`);
-  }
-  return n;
-}
-
 /** Lists and plans the inputs after proving the output writable; shared by the local and queue runs. */
 export async function planDataset(options: EncodeDatasetOptions): Promise<{ dir: string; tasks: ShardTask[] }> {
   const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
@@ -92,7 +85,7 @@ export async function planDataset(options: EncodeDatasetOptions): Promise<{ dir:
       ? { audioTokenizer: options.audioTokenizer === false ? false : sharedPath(options.audioTokenizer) }
       : {}),
     ...(options.dtype !== undefined ? { dtype: options.dtype } : {}),
-    ...(options.maxPixels !== undefined ? { maxPixels: checkMaxPixels(options.maxPixels) } : {}),
+    ...(options.maxPixels !== undefined ? { maxPixels: checkPositiveInteger('max pixels', options.maxPixels) } : {}),
   };
   await checkSamePlan(dir, spec);
   const items = await listDatasetItems(options.inputs);

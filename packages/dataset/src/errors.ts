@@ -1,4 +1,4 @@
-import { isMmtokError } from '@mmtok/core';
+import { isMmtokError, MmtokError } from '@mmtok/core';
 
 export interface ErrorInfo {
   code: string;
@@ -16,4 +16,12 @@ export function errorInfo(e: unknown): ErrorInfo {
   if (e instanceof Error)
     return { code: (e as NodeJS.ErrnoException).code ? 'MMTOK_IO' : 'MMTOK_INTERNAL', message: e.message };
   return { code: 'MMTOK_INTERNAL', message: String(e) };
+}
+
+/** A count option (`what`: its name in the message) checked to be a positive integer, or MMTOK_CONFIG. */
+export function checkPositiveInteger(what: string, n: number): number {
+  if (!(Number.isSafeInteger(n) && n > 0)) {
+    throw new MmtokError('MMTOK_CONFIG', `${what} must be a positive integer, got ${n}`);
+  }
+  return n;
 }

@@ -2,6 +2,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MmtokError } from '@mmtok/core';
+import { checkPositiveInteger } from './errors.js';
 import type { DatasetItem } from './inputs.js';
 import { readJsonFile, writeJsonFile } from './json-files.js';
 import { PLAN_FILE, sampleKey, shardName } from './layout.js';
@@ -16,9 +17,7 @@ export function planShards(
   spec: TokenizerSpec,
   shardSize = DEFAULT_SHARD_SIZE,
 ): ShardTask[] {
-  if (!(Number.isInteger(shardSize) && shardSize > 0)) {
-    throw new MmtokError('MMTOK_CONFIG', `shard size must be a positive integer, got ${shardSize}`);
-  }
+  checkPositiveInteger('shard size', shardSize);
   const tasks: ShardTask[] = [];
   const encoding = encodingOptions(spec);
   for (let start = 0; start < items.length; start += shardSize) {

@@ -7,8 +7,8 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
-import { MmtokError } from '@mmtok/core';
 import { Piscina } from 'piscina';
+import { checkPositiveInteger } from './errors.js';
 import type { PoolResult, PoolTask, PoolWorkerData } from './pool-worker.js';
 import type { ShardTask } from './shard.js';
 
@@ -16,13 +16,6 @@ export const defaultWorkers = (): number => availableParallelism();
 
 /** Native threads per worker when not given: the cores shared out, at least one. */
 export const defaultThreads = (workers: number): number => Math.max(1, Math.floor(availableParallelism() / workers));
-
-function checkCount(what: string, n: number): number {
-  if (!(Number.isInteger(n) && n > 0)) {
-    throw new MmtokError('MMTOK_CONFIG', `${what} must be a positive integer, got ${n}`);
-  }
-  return n;
-}
 
 function workerOptions(): { filename: string; execArgv: string[] } {
   // From the sources (import.meta.url ends in .ts) a small .mjs entry registers tsx in the thread.
@@ -43,8 +36,8 @@ export class ShardPool {
     readonly workers: number = defaultWorkers(),
     threads?: number,
   ) {
-    checkCount('workers', workers);
-    this.threads = checkCount('threads', threads ?? defaultThreads(workers));
+    checkPositiveInteger('workers', workers);
+    this.threads = checkPositiveInteger('threads', threads ?? defaultThreads(workers));
     // Threads stay up between shards: each one loads its tokenizers once.
     this.pool = new Piscina({
       ...workerOptions(),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { MmtokError } from '@mmtok/core';
 import { writeFileAtomic } from '@mmtok/core/node';
 import { type DecodedItem, decodeItem, discardItem, encodeItems, type ItemRef } from './encode-item.js';
-import { errorInfo } from './errors.js';
+import { checkPositiveInteger, errorInfo } from './errors.js';
 import { readJsonFile, writeJsonFile } from './json-files.js';
 import { isShardTemp, shardPaths } from './layout.js';
 import { readTarSamples, type TarSample } from './tar-input.js';
@@ -51,12 +51,7 @@ export interface ShardTask extends TokenizerSpec {
 
 export const DEFAULT_BATCH_SIZE = 8;
 
-export function checkBatchSize(n: number): number {
-  if (!(Number.isInteger(n) && n > 0)) {
-    throw new MmtokError('MMTOK_CONFIG', `batch size must be a positive integer, got ${n}`);
-  }
-  return n;
-}
+export const checkBatchSize = (n: number): number => checkPositiveInteger('batch size', n);
 
 /** The success marker `shard-NNNNN.json`. */
 export interface ShardMarker {
